@@ -1,0 +1,268 @@
+#include "resolver/closure_walk.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "resolver/names.h"
+#include "resolver/violations.h"
+
+namespace flyteoverride::resolver {
+namespace {
+
+using flyteidl::core::CompiledWorkflowClosure;
+using flyteidl::core::Identifier;
+using flyteidl::core::Node;
+using flyteidl::core::TaskTemplate;
+using flyteidl::core::WorkflowTemplate;
+
+using IdKey = std::tuple<absl::string_view, absl::string_view, absl::string_view,
+                         absl::string_view, absl::string_view>;
+
+IdKey KeyOf(const Identifier& id) {
+  return {id.project(), id.domain(), id.name(), id.version(), id.org()};
+}
+
+struct Pending {
+  const Node* node;
+  int scope;
+  int chain;
+  int depth;
+};
+
+class Walker {
+ public:
+  Walker(const CompiledWorkflowClosure& closure, const WalkLimits& limits)
+      : closure_(closure), limits_(limits) {
+    for (const auto& task : closure.tasks()) {
+      tasks_.try_emplace(KeyOf(task.template_().id()), &task.template_());
+    }
+    for (const auto& sub : closure.sub_workflows()) {
+      workflows_.try_emplace(KeyOf(sub.template_().id()), &sub.template_());
+    }
+  }
+
+  ClosureWalk Run() && {
+    if (!closure_.has_primary()) {
+      Fail("closure.primary", "the closure has no primary workflow");
+      return std::move(walk_);
+    }
+    walk_.scopes.push_back({&closure_.primary().template_(), -1, ""});
+    PushWorkflow(0, -1, 0);
+    while (!stack_.empty() && !stopped_) {
+      const Pending item = stack_.back();
+      stack_.pop_back();
+      Visit(item);
+    }
+    CheckInstancePaths();
+    return std::move(walk_);
+  }
+
+ private:
+  void Fail(std::string field, std::string description,
+            v1::Violation::Category category = v1::Violation::BAD_CLOSURE,
+            std::string node_path = "") {
+    walk_.violations.push_back(
+        MakeViolation(std::move(field), std::move(description),
+                      category == v1::Violation::BAD_CLOSURE ? "BAD_CLOSURE"
+                                                             : "LIMIT_EXCEEDED",
+                      category, std::move(node_path)));
+  }
+
+  void PushWorkflow(int scope, int chain, int depth) {
+    const WorkflowTemplate& wf = *walk_.scopes[scope].workflow;
+    if (wf.has_failure_node()) stack_.push_back({&wf.failure_node(), scope, chain, depth});
+    for (int i = wf.nodes_size() - 1; i >= 0; --i) {
+      stack_.push_back({&wf.nodes(i), scope, chain, depth});
+    }
+  }
+
+  std::string PathOf(const Pending& item) const {
+    return absl::StrCat(walk_.scopes[item.scope].prefix, item.node->id());
+  }
+
+  int Declare(absl::string_view name, const flyteidl::core::TaskNodeOverrides* defaults,
+              const Pending& item, int chain) {
+    std::string path = PathOf(item);
+    if (std::string problem = HookNameProblem(name); !problem.empty()) {
+      Fail(absl::StrCat("node ", path, " runtime_override.name"),
+           absl::StrCat("hook name \"", name, "\": ", problem), v1::Violation::BAD_CLOSURE,
+           path);
+    }
+    CheckConflict(name, defaults, item.node, path);
+    walk_.links.push_back({name, defaults, item.node, std::move(path), item.scope, chain});
+    return static_cast<int>(walk_.links.size()) - 1;
+  }
+
+  // Two declarations of one name must agree on their node-level defaults;
+  // call sites of one reused template are the same declaration.
+  void CheckConflict(absl::string_view name, const flyteidl::core::TaskNodeOverrides* defaults,
+                     const Node* node, const std::string& path) {
+    auto [it, inserted] = first_declaration_.try_emplace(name, static_cast<int>(walk_.links.size()));
+    if (inserted) return;
+    const HookLink& first = walk_.links[it->second];
+    if (first.node == node) return;
+    static const auto* const kNone = new flyteidl::core::TaskNodeOverrides();
+    if (google::protobuf::util::MessageDifferencer::Equals(defaults ? *defaults : *kNone,
+                                                           first.defaults ? *first.defaults : *kNone)) {
+      return;
+    }
+    Fail(absl::StrCat("node ", path, " runtime_override"),
+         absl::StrCat("hook \"", name, "\" is declared at ", first.declared_at, " and at ", path,
+                      " with different defaults; one name must mean one set of defaults"),
+         v1::Violation::BAD_CLOSURE, path);
+  }
+
+  bool Deeper(const Pending& item) {
+    if (item.depth + 1 <= limits_.max_depth) return true;
+    const std::string path = PathOf(item);
+    Fail(absl::StrCat("node ", path),
+         absl::StrCat("nesting deeper than ", limits_.max_depth,
+                      " sub-workflow, branch and array levels at ", path),
+         v1::Violation::LIMIT_EXCEEDED, path);
+    return false;
+  }
+
+  void Visit(const Pending& item) {
+    if (++visited_ > limits_.max_nodes) {
+      Fail("closure", absl::StrCat("the closure expands to more than ", limits_.max_nodes,
+                                   " node instances"),
+           v1::Violation::LIMIT_EXCEEDED);
+      stopped_ = true;
+      return;
+    }
+    const Node& node = *item.node;
+    int chain = item.chain;
+    if (node.has_runtime_override()) {
+      chain = Declare(node.runtime_override().name(),
+                      node.runtime_override().has_defaults() ? &node.runtime_override().defaults()
+                                                             : nullptr,
+                      item, chain);
+    }
+    switch (node.target_case()) {
+      case Node::kTaskNode:
+        VisitTask(item, chain);
+        break;
+      case Node::kWorkflowNode:
+        VisitWorkflowNode(item, chain);
+        break;
+      case Node::kBranchNode: {
+        if (!Deeper(item)) return;
+        const auto& if_else = node.branch_node().if_else();
+        const Pending inner{nullptr, item.scope, chain, item.depth + 1};
+        if (if_else.has_else_node()) stack_.push_back({&if_else.else_node(), inner.scope, chain, inner.depth});
+        for (int i = if_else.other_size() - 1; i >= 0; --i) {
+          if (if_else.other(i).has_then_node()) {
+            stack_.push_back({&if_else.other(i).then_node(), inner.scope, chain, inner.depth});
+          }
+        }
+        if (if_else.case_().has_then_node()) {
+          stack_.push_back({&if_else.case_().then_node(), inner.scope, chain, inner.depth});
+        }
+        break;
+      }
+      case Node::kArrayNode:
+        if (!Deeper(item)) return;
+        if (node.array_node().has_node()) {
+          stack_.push_back({&node.array_node().node(), item.scope, chain, item.depth + 1});
+        }
+        break;
+      default:  // gate nodes, start and end nodes: no task nodes beneath
+        break;
+    }
+  }
+
+  void VisitTask(const Pending& item, int chain) {
+    const auto& task_node = item.node->task_node();
+    const absl::string_view draft_name = task_node.runtime_override_name();
+    if (!draft_name.empty() &&
+        !(chain != item.chain && walk_.links[chain].name == draft_name)) {
+      chain = Declare(draft_name, nullptr, item, chain);
+    }
+    auto it = tasks_.find(KeyOf(task_node.reference_id()));
+    if (it == tasks_.end()) {
+      const std::string path = PathOf(item);
+      Fail(absl::StrCat("node ", path, " task_node.reference_id"),
+           absl::StrCat("task node ", path, " references task ",
+                        IdentifierString(task_node.reference_id()),
+                        ", which is not in the closure's tasks"),
+           v1::Violation::BAD_CLOSURE, path);
+      return;
+    }
+    if (chain < 0) return;
+    walk_.instances.push_back({PathOf(item), item.node, it->second, chain, item.scope});
+  }
+
+  void VisitWorkflowNode(const Pending& item, int chain) {
+    const auto& wf_node = item.node->workflow_node();
+    // A launch plan node starts a child execution, with its own overrides.
+    if (!wf_node.has_sub_workflow_ref()) return;
+    const std::string path = PathOf(item);
+    auto it = workflows_.find(KeyOf(wf_node.sub_workflow_ref()));
+    if (it == workflows_.end()) {
+      Fail(absl::StrCat("node ", path, " workflow_node.sub_workflow_ref"),
+           absl::StrCat("workflow node ", path, " references sub-workflow ",
+                        IdentifierString(wf_node.sub_workflow_ref()),
+                        ", which is not in the closure's sub_workflows"),
+           v1::Violation::BAD_CLOSURE, path);
+      return;
+    }
+    for (int s = item.scope; s >= 0; s = walk_.scopes[s].parent) {
+      if (walk_.scopes[s].workflow == it->second) {
+        Fail(absl::StrCat("node ", path, " workflow_node.sub_workflow_ref"),
+             absl::StrCat("workflow node ", path, " calls sub-workflow ",
+                          IdentifierString(wf_node.sub_workflow_ref()),
+                          ", which encloses it: a reference cycle"),
+             v1::Violation::BAD_CLOSURE, path);
+        return;
+      }
+    }
+    if (!Deeper(item)) return;
+    walk_.scopes.push_back({it->second, item.scope, absl::StrCat(path, "/")});
+    PushWorkflow(static_cast<int>(walk_.scopes.size()) - 1, chain, item.depth + 1);
+  }
+
+  // Node paths name instances in records and look-ups, so they must be unique.
+  void CheckInstancePaths() {
+    std::sort(walk_.instances.begin(), walk_.instances.end(),
+              [](const Instance& a, const Instance& b) { return a.path < b.path; });
+    for (size_t i = 1; i < walk_.instances.size(); ++i) {
+      if (walk_.instances[i].path == walk_.instances[i - 1].path) {
+        const std::string& path = walk_.instances[i].path;
+        Fail(absl::StrCat("node ", path),
+             absl::StrCat("two task node instances share the node path ", path,
+                          "; node ids must be unique within a workflow"),
+             v1::Violation::BAD_CLOSURE, path);
+      }
+    }
+  }
+
+  const CompiledWorkflowClosure& closure_;
+  const WalkLimits limits_;
+  absl::flat_hash_map<IdKey, const TaskTemplate*> tasks_;
+  absl::flat_hash_map<IdKey, const WorkflowTemplate*> workflows_;
+  absl::flat_hash_map<absl::string_view, int> first_declaration_;
+  std::vector<Pending> stack_;
+  int visited_ = 0;
+  bool stopped_ = false;
+  ClosureWalk walk_;
+};
+
+}  // namespace
+
+std::vector<const HookLink*> ClosureWalk::HookChain(const Instance& instance) const {
+  std::vector<const HookLink*> chain;
+  for (int i = instance.innermost_hook; i >= 0; i = links[i].parent) {
+    chain.push_back(&links[i]);
+  }
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+ClosureWalk WalkClosure(const CompiledWorkflowClosure& closure, const WalkLimits& limits) {
+  return Walker(closure, limits).Run();
+}
+
+}  // namespace flyteoverride::resolver

@@ -1,0 +1,73 @@
+// The closure walk: every task node instance a runtime-override hook covers,
+// with its node path and the chain of hooks covering it (DESIGN section 4).
+#ifndef FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_
+#define FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "flyteidl/core/compiler.pb.h"
+#include "flyteoverride/v1/resolver.pb.h"
+
+namespace flyteoverride::resolver {
+
+struct WalkLimits {
+  // Sub-workflow, branch and array nesting, counted together.
+  int max_depth = 64;
+  // Nodes visited, counting each instance of a reused sub-workflow: bounds
+  // the work a closure can ask for (reuse can multiply instances).
+  int max_nodes = 2'000'000;
+};
+
+// A workflow template as instantiated at one place in the execution.
+struct Scope {
+  const flyteidl::core::WorkflowTemplate* workflow;
+  int parent;          // index into ClosureWalk::scopes; -1 for the primary
+  std::string prefix;  // node path of the instance plus "/", "" for primary
+};
+
+// One declaration of a hook, as instantiated (a hook in a reused sub-workflow
+// has one per call site). Links form a tree: `parent` is the next hook out.
+struct HookLink {
+  absl::string_view name;
+  // Node-level defaults; null when the node declares none (draft IDL form).
+  const flyteidl::core::TaskNodeOverrides* defaults;
+  const flyteidl::core::Node* node;
+  std::string declared_at;  // node path of the declaring node
+  int scope;                // the scope the declaring node sits in
+  int parent;               // index into ClosureWalk::links; -1 at the top
+};
+
+// A task node instance covered by at least one hook.
+struct Instance {
+  std::string path;
+  const flyteidl::core::Node* node;
+  const flyteidl::core::TaskTemplate* task;
+  int innermost_hook;  // index into ClosureWalk::links
+  int scope;
+};
+
+// Everything the walk found. Pointers point into the walked closure, which
+// must outlive this. Immutable once built; safe to share across threads.
+struct ClosureWalk {
+  std::vector<Scope> scopes;
+  std::vector<HookLink> links;
+  // Sorted by node path.
+  std::vector<Instance> instances;
+  // BAD_CLOSURE and LIMIT_EXCEEDED problems: missing references, cycles,
+  // nesting, bad or conflicting hook declarations, duplicate node paths.
+  std::vector<v1::Violation> violations;
+
+  // The hooks covering `instance`, outermost first.
+  std::vector<const HookLink*> HookChain(const Instance& instance) const;
+};
+
+// Walks the primary workflow of `closure` (nodes and failure node, into
+// sub-workflows, branches and array nodes). Never recurses on input depth.
+ClosureWalk WalkClosure(const flyteidl::core::CompiledWorkflowClosure& closure,
+                        const WalkLimits& limits);
+
+}  // namespace flyteoverride::resolver
+
+#endif  // FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_

@@ -1,0 +1,21 @@
+// Deterministic encodings of messages. Protobuf's map iteration order is
+// seeded per process, so plain serialization of a message with maps differs
+// from run to run; these sort map entries, so equal messages give equal bytes.
+#ifndef FLYTEOVERRIDE_RESOLVER_JSON_FORMAT_H_
+#define FLYTEOVERRIDE_RESOLVER_JSON_FORMAT_H_
+
+#include <string>
+
+#include "google/protobuf/message.h"
+
+namespace flyteoverride::resolver {
+
+// Binary wire bytes with map entries sorted by key.
+std::string DeterministicBytes(const google::protobuf::Message& message);
+
+// proto3 JSON (camelCase names), map keys in sorted order; `pretty` indents.
+std::string DeterministicJson(const google::protobuf::Message& message, bool pretty);
+
+}  // namespace flyteoverride::resolver
+
+#endif  // FLYTEOVERRIDE_RESOLVER_JSON_FORMAT_H_

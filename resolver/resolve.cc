@@ -1,0 +1,168 @@
+#include "resolver/resolve.h"
+
+#include <algorithm>
+#include <string>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "resolver/leaf_set.h"
+#include "resolver/merge.h"
+#include "resolver/names.h"
+#include "resolver/render.h"
+#include "resolver/validate.h"
+#include "resolver/violations.h"
+
+namespace flyteoverride::resolver {
+namespace {
+
+using flyteidl::core::TaskNodeOverrides;
+using OverrideMap = google::protobuf::Map<std::string, TaskNodeOverrides>;
+
+class Resolver {
+ public:
+  Resolver(const v1::ResolveRequest& request, const ResolveLimits& limits)
+      : request_(request),
+        limits_(limits),
+        explain_(request.options().explain()),
+        walk_(WalkClosure(request.closure(), limits.walk)) {}
+
+  ResolveResult Run() && {
+    result_.violations = walk_.violations;
+    CheckDocuments();
+    const bool interruptible =
+        request_.closure().primary().template_().metadata_defaults().interruptible();
+    for (const Instance& instance : walk_.instances) ResolveInstance(instance, interruptible);
+    if (result_.violations.size() > limits_.max_violations) {
+      const size_t more = result_.violations.size() - limits_.max_violations;
+      result_.violations.resize(limits_.max_violations);
+      result_.violations.push_back(MakeViolation(
+          "", absl::StrCat(more, " more violations not shown"), "MORE_VIOLATIONS",
+          result_.violations.back().category()));
+    }
+    if (!result_.ok()) result_.response.clear_nodes();
+    return std::move(result_);
+  }
+
+ private:
+  void CheckDocuments() {
+    ValidateClosureDefaults(walk_, &result_.violations);
+    for (const HookLink& link : walk_.links) declared_.insert(link.name);
+    CheckMap(request_.launch_plan_overrides(), "launch_plan_overrides", v1::LAUNCH_PLAN);
+    CheckMap(request_.execution_overrides(), "execution_overrides", v1::EXECUTION);
+  }
+
+  void CheckMap(const OverrideMap& map, absl::string_view name, v1::Layer layer) {
+    std::vector<std::string> known;
+    for (const std::string& hook : SortedKeys(map)) {
+      const std::string prefix = absl::StrCat(name, "[", hook, "]");
+      if (std::string problem = HookNameProblem(hook); !problem.empty()) {
+        AddMapViolation(prefix, "BAD_HOOK_NAME",
+                        absl::StrCat("hook name \"", absl::CEscape(hook), "\": ", problem), hook,
+                        layer, false);
+      } else if (!declared_.contains(hook)) {
+        if (known.empty()) {
+          for (absl::string_view name : declared_) known.emplace_back(name);
+        }
+        std::vector<std::string> close = ClosestNames(hook, known);
+        std::string description =
+            absl::StrCat("no hook named \"", hook, "\" is declared in this workflow");
+        if (!close.empty()) {
+          absl::StrAppend(&description, "; did you mean '", absl::StrJoin(close, "', '"), "'?");
+        }
+        AddMapViolation(prefix, "UNKNOWN_HOOK", std::move(description), hook, layer,
+                        request_.options().unknown_hooks() == v1::UNKNOWN_HOOKS_WARN);
+      }
+      ValidateOverrideDocument(map.at(hook), {prefix, layer, hook, ""}, &result_.violations);
+    }
+  }
+
+  void AddMapViolation(const std::string& field, std::string reason, std::string description,
+                       const std::string& hook, v1::Layer layer, bool warning) {
+    v1::Violation violation = MakeViolation(field, std::move(description), std::move(reason),
+                                            v1::Violation::INVALID_VALUE);
+    violation.set_hook(hook);
+    violation.set_layer(layer);
+    if (warning) {
+      *result_.response.add_warnings() = std::move(violation);
+    } else {
+      result_.violations.push_back(std::move(violation));
+    }
+  }
+
+  // The chain outermost first, a name that recurs kept at its innermost place.
+  std::vector<const HookLink*> Chain(const Instance& instance) const {
+    std::vector<const HookLink*> chain = walk_.HookChain(instance);
+    for (size_t i = 0; i < chain.size(); ++i) {
+      for (size_t j = i + 1; j < chain.size(); ++j) {
+        if (chain[j]->name == chain[i]->name) {
+          chain.erase(chain.begin() + i--);
+          break;
+        }
+      }
+    }
+    return chain;
+  }
+
+  void ApplyLayer(const OverrideMap& map, v1::Layer layer,
+                  const std::vector<const HookLink*>& chain, LeafSet* leaves) {
+    if (map.empty()) return;
+    for (const HookLink* hook : chain) {
+      auto it = map.find(std::string(hook->name));
+      if (it != map.end()) ApplyOverrides(it->second, {layer, hook->name, hook->declared_at}, leaves);
+    }
+  }
+
+  void ResolveInstance(const Instance& instance, bool workflow_interruptible) {
+    LeafSet leaves(explain_);
+    ApplyTaskTemplate(*instance.task, {v1::TASK, {}, {}}, &leaves);
+    ApplyCompiledNode(*instance.node, workflow_interruptible, {v1::COMPILED, {}, instance.path},
+                      &leaves);
+    leaves.MarkBase();
+    const std::vector<const HookLink*> chain = Chain(instance);
+    for (const HookLink* hook : chain) {
+      const Origin origin{v1::DECORATOR, hook->name, hook->declared_at};
+      if (hook->defaults != nullptr) ApplyOverrides(*hook->defaults, origin, &leaves);
+      // Enclosing workflows' defaults, innermost to primary: an outer author
+      // can set defaults for hooks of a workflow it cannot edit.
+      for (int s = hook->scope; s >= 0; s = walk_.scopes[s].parent) {
+        const auto& defaults = walk_.scopes[s].workflow->runtime_override_defaults();
+        if (defaults.empty()) continue;
+        auto it = defaults.find(std::string(hook->name));
+        if (it != defaults.end()) ApplyOverrides(it->second, origin, &leaves);
+      }
+    }
+    ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain, &leaves);
+    ApplyLayer(request_.execution_overrides(), v1::EXECUTION, chain, &leaves);
+    leaves.Sort();
+    ValidateMergedResources(leaves, instance.path, &result_.violations);
+    if (!result_.ok()) return;  // the nodes would be dropped anyway
+
+    v1::ResolvedNode* node = result_.response.add_nodes();
+    node->set_node_path(instance.path);
+    node->set_node_id(instance.node->id());
+    *node->mutable_task_id() = instance.task->id();
+    for (const HookLink* hook : chain) node->add_hooks(std::string(hook->name));
+    RenderRuntimeOverrides(leaves, node->mutable_overrides());
+    if (explain_) {
+      RenderEffective(leaves, node->mutable_effective());
+      RenderProvenance(leaves, node->mutable_provenance());
+    }
+  }
+
+  const v1::ResolveRequest& request_;
+  const ResolveLimits& limits_;
+  const bool explain_;
+  const ClosureWalk walk_;
+  absl::flat_hash_set<absl::string_view> declared_;
+  ResolveResult result_;
+};
+
+}  // namespace
+
+ResolveResult Resolve(const v1::ResolveRequest& request, const ResolveLimits& limits) {
+  return Resolver(request, limits).Run();
+}
+
+}  // namespace flyteoverride::resolver

@@ -1,0 +1,26 @@
+#include "resolver/violations.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace flyteoverride::resolver {
+
+v1::Violation MakeViolation(std::string field, std::string description, std::string reason,
+                            v1::Violation::Category category, std::string node_path) {
+  v1::Violation violation;
+  violation.set_field(std::move(field));
+  violation.set_description(std::move(description));
+  violation.set_reason(std::move(reason));
+  violation.set_category(category);
+  violation.set_node_path(std::move(node_path));
+  return violation;
+}
+
+std::string IdentifierString(const flyteidl::core::Identifier& id) {
+  return absl::StrCat(id.project(), "/", id.domain(), "/", id.name(), "@", id.version());
+}
+
+const std::string& LayerName(v1::Layer layer) { return v1::Layer_Name(layer); }
+
+}  // namespace flyteoverride::resolver

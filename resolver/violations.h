@@ -1,0 +1,23 @@
+// Building violations and the strings they quote.
+#ifndef FLYTEOVERRIDE_RESOLVER_VIOLATIONS_H_
+#define FLYTEOVERRIDE_RESOLVER_VIOLATIONS_H_
+
+#include <string>
+
+#include "flyteidl/core/identifier.pb.h"
+#include "flyteoverride/v1/resolver.pb.h"
+
+namespace flyteoverride::resolver {
+
+v1::Violation MakeViolation(std::string field, std::string description, std::string reason,
+                            v1::Violation::Category category, std::string node_path = "");
+
+// "project/domain/name@version", the form FlyteConsole shows.
+std::string IdentifierString(const flyteidl::core::Identifier& id);
+
+// "TASK", "EXECUTION", ...
+const std::string& LayerName(v1::Layer layer);
+
+}  // namespace flyteoverride::resolver
+
+#endif  // FLYTEOVERRIDE_RESOLVER_VIOLATIONS_H_
