@@ -18,8 +18,9 @@ using flyteidl::core::Node;
 using flyteidl::core::TaskTemplate;
 using flyteidl::core::WorkflowTemplate;
 
-using IdKey = std::tuple<absl::string_view, absl::string_view, absl::string_view,
-                         absl::string_view, absl::string_view>;
+using IdKey =
+    std::tuple<absl::string_view, absl::string_view, absl::string_view,
+               absl::string_view, absl::string_view>;
 
 IdKey KeyOf(const Identifier& id) {
   return {id.project(), id.domain(), id.name(), id.version(), id.org()};
@@ -73,7 +74,8 @@ class Walker {
 
   void PushWorkflow(int scope, int chain, int depth) {
     const WorkflowTemplate& wf = *walk_.scopes[scope].workflow;
-    if (wf.has_failure_node()) stack_.push_back({&wf.failure_node(), scope, chain, depth});
+    if (wf.has_failure_node())
+      stack_.push_back({&wf.failure_node(), scope, chain, depth});
     for (int i = wf.nodes_size() - 1; i >= 0; --i) {
       stack_.push_back({&wf.nodes(i), scope, chain, depth});
     }
@@ -83,36 +85,44 @@ class Walker {
     return absl::StrCat(walk_.scopes[item.scope].prefix, item.node->id());
   }
 
-  int Declare(absl::string_view name, const flyteidl::core::TaskNodeOverrides* defaults,
+  int Declare(absl::string_view name,
+              const flyteidl::core::TaskNodeOverrides* defaults,
               const Pending& item, int chain) {
     std::string path = PathOf(item);
     if (std::string problem = HookNameProblem(name); !problem.empty()) {
       Fail(absl::StrCat("node ", path, " runtime_override.name"),
-           absl::StrCat("hook name \"", name, "\": ", problem), v1::Violation::BAD_CLOSURE,
-           path);
+           absl::StrCat("hook name \"", name, "\": ", problem),
+           v1::Violation::BAD_CLOSURE, path);
     }
     CheckConflict(name, defaults, item.node, path);
-    walk_.links.push_back({name, defaults, item.node, std::move(path), item.scope, chain});
+    walk_.links.push_back(
+        {name, defaults, item.node, std::move(path), item.scope, chain});
     return static_cast<int>(walk_.links.size()) - 1;
   }
 
   // Two declarations of one name must agree on their node-level defaults;
   // call sites of one reused template are the same declaration.
-  void CheckConflict(absl::string_view name, const flyteidl::core::TaskNodeOverrides* defaults,
+  void CheckConflict(absl::string_view name,
+                     const flyteidl::core::TaskNodeOverrides* defaults,
                      const Node* node, const std::string& path) {
-    auto [it, inserted] = first_declaration_.try_emplace(name, static_cast<int>(walk_.links.size()));
+    auto [it, inserted] = first_declaration_.try_emplace(
+        name, static_cast<int>(walk_.links.size()));
     if (inserted) return;
     const HookLink& first = walk_.links[it->second];
     if (first.node == node) return;
     static const auto* const kNone = new flyteidl::core::TaskNodeOverrides();
-    if (google::protobuf::util::MessageDifferencer::Equals(defaults ? *defaults : *kNone,
-                                                           first.defaults ? *first.defaults : *kNone)) {
+    if (google::protobuf::util::MessageDifferencer::Equals(
+            defaults ? *defaults : *kNone,
+            first.defaults ? *first.defaults : *kNone)) {
       return;
     }
-    Fail(absl::StrCat("node ", path, " runtime_override"),
-         absl::StrCat("hook \"", name, "\" is declared at ", first.declared_at, " and at ", path,
-                      " with different defaults; one name must mean one set of defaults"),
-         v1::Violation::BAD_CLOSURE, path);
+    Fail(
+        absl::StrCat("node ", path, " runtime_override"),
+        absl::StrCat(
+            "hook \"", name, "\" is declared at ", first.declared_at,
+            " and at ", path,
+            " with different defaults; one name must mean one set of defaults"),
+        v1::Violation::BAD_CLOSURE, path);
   }
 
   bool Deeper(const Pending& item) {
@@ -127,8 +137,9 @@ class Walker {
 
   void Visit(const Pending& item) {
     if (++visited_ > limits_.max_nodes) {
-      Fail("closure", absl::StrCat("the closure expands to more than ", limits_.max_nodes,
-                                   " node instances"),
+      Fail("closure",
+           absl::StrCat("the closure expands to more than ", limits_.max_nodes,
+                        " node instances"),
            v1::Violation::LIMIT_EXCEEDED);
       stopped_ = true;
       return;
@@ -137,8 +148,9 @@ class Walker {
     int chain = item.chain;
     if (node.has_runtime_override()) {
       chain = Declare(node.runtime_override().name(),
-                      node.runtime_override().has_defaults() ? &node.runtime_override().defaults()
-                                                             : nullptr,
+                      node.runtime_override().has_defaults()
+                          ? &node.runtime_override().defaults()
+                          : nullptr,
                       item, chain);
     }
     switch (node.target_case()) {
@@ -152,21 +164,26 @@ class Walker {
         if (!Deeper(item)) return;
         const auto& if_else = node.branch_node().if_else();
         const Pending inner{nullptr, item.scope, chain, item.depth + 1};
-        if (if_else.has_else_node()) stack_.push_back({&if_else.else_node(), inner.scope, chain, inner.depth});
+        if (if_else.has_else_node())
+          stack_.push_back(
+              {&if_else.else_node(), inner.scope, chain, inner.depth});
         for (int i = if_else.other_size() - 1; i >= 0; --i) {
           if (if_else.other(i).has_then_node()) {
-            stack_.push_back({&if_else.other(i).then_node(), inner.scope, chain, inner.depth});
+            stack_.push_back({&if_else.other(i).then_node(), inner.scope, chain,
+                              inner.depth});
           }
         }
         if (if_else.case_().has_then_node()) {
-          stack_.push_back({&if_else.case_().then_node(), inner.scope, chain, inner.depth});
+          stack_.push_back(
+              {&if_else.case_().then_node(), inner.scope, chain, inner.depth});
         }
         break;
       }
       case Node::kArrayNode:
         if (!Deeper(item)) return;
         if (node.array_node().has_node()) {
-          stack_.push_back({&node.array_node().node(), item.scope, chain, item.depth + 1});
+          stack_.push_back(
+              {&node.array_node().node(), item.scope, chain, item.depth + 1});
         }
         break;
       default:  // gate nodes, start and end nodes: no task nodes beneath
@@ -192,7 +209,8 @@ class Walker {
       return;
     }
     if (chain < 0) return;
-    walk_.instances.push_back({PathOf(item), item.node, it->second, chain, item.scope});
+    walk_.instances.push_back(
+        {PathOf(item), item.node, it->second, chain, item.scope});
   }
 
   void VisitWorkflowNode(const Pending& item, int chain) {
@@ -221,13 +239,15 @@ class Walker {
     }
     if (!Deeper(item)) return;
     walk_.scopes.push_back({it->second, item.scope, absl::StrCat(path, "/")});
-    PushWorkflow(static_cast<int>(walk_.scopes.size()) - 1, chain, item.depth + 1);
+    PushWorkflow(static_cast<int>(walk_.scopes.size()) - 1, chain,
+                 item.depth + 1);
   }
 
   // Node paths name instances in records and look-ups, so they must be unique.
   void CheckInstancePaths() {
-    std::sort(walk_.instances.begin(), walk_.instances.end(),
-              [](const Instance& a, const Instance& b) { return a.path < b.path; });
+    std::sort(
+        walk_.instances.begin(), walk_.instances.end(),
+        [](const Instance& a, const Instance& b) { return a.path < b.path; });
     for (size_t i = 1; i < walk_.instances.size(); ++i) {
       if (walk_.instances[i].path == walk_.instances[i - 1].path) {
         const std::string& path = walk_.instances[i].path;
@@ -252,7 +272,8 @@ class Walker {
 
 }  // namespace
 
-std::vector<const HookLink*> ClosureWalk::HookChain(const Instance& instance) const {
+std::vector<const HookLink*> ClosureWalk::HookChain(
+    const Instance& instance) const {
   std::vector<const HookLink*> chain;
   for (int i = instance.innermost_hook; i >= 0; i = links[i].parent) {
     chain.push_back(&links[i]);
@@ -261,7 +282,8 @@ std::vector<const HookLink*> ClosureWalk::HookChain(const Instance& instance) co
   return chain;
 }
 
-ClosureWalk WalkClosure(const CompiledWorkflowClosure& closure, const WalkLimits& limits) {
+ClosureWalk WalkClosure(const CompiledWorkflowClosure& closure,
+                        const WalkLimits& limits) {
   return Walker(closure, limits).Run();
 }
 

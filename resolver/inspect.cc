@@ -10,8 +10,9 @@
 
 namespace flyteoverride::resolver {
 
-v1::InspectWorkflowResponse Inspect(const flyteidl::core::CompiledWorkflowClosure& closure,
-                                    const WalkLimits& limits) {
+v1::InspectWorkflowResponse Inspect(
+    const flyteidl::core::CompiledWorkflowClosure& closure,
+    const WalkLimits& limits) {
   const ClosureWalk walk = WalkClosure(closure, limits);
   std::map<absl::string_view, v1::Hook> hooks;  // ordered by name
   for (const HookLink& link : walk.links) {
@@ -19,14 +20,17 @@ v1::InspectWorkflowResponse Inspect(const flyteidl::core::CompiledWorkflowClosur
     hook.set_name(std::string(link.name));
     v1::HookDeclaration* declaration = hook.add_declarations();
     declaration->set_node_path(link.declared_at);
-    if (link.defaults != nullptr) *declaration->mutable_defaults() = *link.defaults;
+    if (link.defaults != nullptr)
+      *declaration->mutable_defaults() = *link.defaults;
     for (int s = link.scope; s >= 0; s = walk.scopes[s].parent) {
       const Scope& scope = walk.scopes[s];
-      auto it = scope.workflow->runtime_override_defaults().find(std::string(link.name));
+      auto it = scope.workflow->runtime_override_defaults().find(
+          std::string(link.name));
       if (it == scope.workflow->runtime_override_defaults().end()) continue;
-      const std::string at = scope.prefix.empty()
-                                 ? ""
-                                 : scope.prefix.substr(0, scope.prefix.size() - 1);
+      const std::string at =
+          scope.prefix.empty()
+              ? ""
+              : scope.prefix.substr(0, scope.prefix.size() - 1);
       (*hook.mutable_workflow_defaults())[at] = it->second;
     }
   }
@@ -34,10 +38,13 @@ v1::InspectWorkflowResponse Inspect(const flyteidl::core::CompiledWorkflowClosur
   for (const Instance& instance : walk.instances) {
     for (const HookLink* link : walk.HookChain(instance)) {
       v1::Hook& hook = hooks[link->name];
-      if (hook.node_paths_size() == 0 || hook.node_paths(hook.node_paths_size() - 1) != instance.path) {
+      if (hook.node_paths_size() == 0 ||
+          hook.node_paths(hook.node_paths_size() - 1) != instance.path) {
         hook.add_node_paths(instance.path);  // instances come sorted
       }
-      if (task_ids[link->name].insert(IdentifierString(instance.task->id())).second) {
+      if (task_ids[link->name]
+              .insert(IdentifierString(instance.task->id()))
+              .second) {
         *hook.add_task_ids() = instance.task->id();
       }
     }
@@ -46,13 +53,17 @@ v1::InspectWorkflowResponse Inspect(const flyteidl::core::CompiledWorkflowClosur
   for (auto& [name, hook] : hooks) {
     // Task ids in a stable order: by their printed form.
     std::sort(hook.mutable_task_ids()->begin(), hook.mutable_task_ids()->end(),
-              [](const auto& a, const auto& b) { return IdentifierString(a) < IdentifierString(b); });
+              [](const auto& a, const auto& b) {
+                return IdentifierString(a) < IdentifierString(b);
+              });
     *response.add_hooks() = std::move(hook);
   }
-  for (const v1::Violation& violation : walk.violations) *response.add_diagnostics() = violation;
+  for (const v1::Violation& violation : walk.violations)
+    *response.add_diagnostics() = violation;
   std::vector<v1::Violation> defaults;
   ValidateClosureDefaults(walk, &defaults);
-  for (v1::Violation& violation : defaults) *response.add_diagnostics() = std::move(violation);
+  for (v1::Violation& violation : defaults)
+    *response.add_diagnostics() = std::move(violation);
   return response;
 }
 

@@ -11,8 +11,9 @@ namespace flyteoverride::resolver {
 
 // Hooks sorted by name; diagnostics are the closure's problems (bad
 // references, cycles, conflicts, bad names or default values). Pure.
-v1::InspectWorkflowResponse Inspect(const flyteidl::core::CompiledWorkflowClosure& closure,
-                                    const WalkLimits& limits);
+v1::InspectWorkflowResponse Inspect(
+    const flyteidl::core::CompiledWorkflowClosure& closure,
+    const WalkLimits& limits);
 
 }  // namespace flyteoverride::resolver
 

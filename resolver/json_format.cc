@@ -15,8 +15,9 @@ namespace {
 constexpr char kTypeUrlPrefix[] = "type.googleapis.com";
 
 google::protobuf::util::TypeResolver* GeneratedTypes() {
-  static auto* const resolver = google::protobuf::util::NewTypeResolverForDescriptorPool(
-      kTypeUrlPrefix, google::protobuf::DescriptorPool::generated_pool());
+  static auto* const resolver =
+      google::protobuf::util::NewTypeResolverForDescriptorPool(
+          kTypeUrlPrefix, google::protobuf::DescriptorPool::generated_pool());
   return resolver;
 }
 
@@ -32,18 +33,21 @@ std::string DeterministicBytes(const google::protobuf::Message& message) {
   return bytes;
 }
 
-std::string DeterministicJson(const google::protobuf::Message& message, bool pretty) {
+std::string DeterministicJson(const google::protobuf::Message& message,
+                              bool pretty) {
   // The binary-to-JSON converter writes fields in wire order, so sorted
   // wire bytes give sorted JSON.
   google::protobuf::util::JsonPrintOptions options;
   options.add_whitespace = pretty;
   std::string json;
   const auto status = google::protobuf::util::BinaryToJsonString(
-      GeneratedTypes(), absl::StrCat(kTypeUrlPrefix, "/", message.GetDescriptor()->full_name()),
+      GeneratedTypes(),
+      absl::StrCat(kTypeUrlPrefix, "/", message.GetDescriptor()->full_name()),
       DeterministicBytes(message), &json, options);
   // Converting bytes just produced from a message of a generated type only
   // fails on a bug; say so rather than print something half-made.
-  if (!status.ok()) return absl::StrCat("{\"error\": \"", status.ToString(), "\"}");
+  if (!status.ok())
+    return absl::StrCat("{\"error\": \"", status.ToString(), "\"}");
   return json;
 }
 

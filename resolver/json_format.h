@@ -14,7 +14,8 @@ namespace flyteoverride::resolver {
 std::string DeterministicBytes(const google::protobuf::Message& message);
 
 // proto3 JSON (camelCase names), map keys in sorted order; `pretty` indents.
-std::string DeterministicJson(const google::protobuf::Message& message, bool pretty);
+std::string DeterministicJson(const google::protobuf::Message& message,
+                              bool pretty);
 
 }  // namespace flyteoverride::resolver
 

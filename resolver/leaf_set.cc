@@ -45,8 +45,8 @@ bool IsAtOrUnder(absl::string_view key, absl::string_view pointer) {
 }  // namespace
 
 std::string ResourcePathName(int resource) {
-  return absl::AsciiStrToLower(
-      Resources::ResourceName_Name(static_cast<Resources::ResourceName>(resource)));
+  return absl::AsciiStrToLower(Resources::ResourceName_Name(
+      static_cast<Resources::ResourceName>(resource)));
 }
 
 bool LeafKey::operator<(const LeafKey& o) const {
@@ -56,7 +56,8 @@ bool LeafKey::operator<(const LeafKey& o) const {
 std::string LeafPath(const LeafKey& key) {
   switch (key.field) {
     case Field::kRequest:
-      return absl::StrCat("resources.requests.", ResourcePathName(key.resource));
+      return absl::StrCat("resources.requests.",
+                          ResourcePathName(key.resource));
     case Field::kLimit:
       return absl::StrCat("resources.limits.", ResourcePathName(key.resource));
     case Field::kEnvironment:
@@ -78,8 +79,9 @@ bool LeafSelector::Matches(const LeafKey& k) const {
     case Scope::kField:
       return k.field == key.field;
     case Scope::kResources:
-      return both_resource_lists ? (k.field == Field::kRequest || k.field == Field::kLimit)
-                                 : k.field == key.field;
+      return both_resource_lists
+                 ? (k.field == Field::kRequest || k.field == Field::kLimit)
+                 : k.field == key.field;
     case Scope::kSubtree:
       return k.field == key.field && IsAtOrUnder(k.key, key.key);
   }
@@ -91,12 +93,16 @@ std::optional<LeafSelector> ParseUnsetPath(absl::string_view path) {
   for (const ScalarField& f : kScalarFields) {
     if (path == f.path) return LeafSelector{Scope::kExact, {f.field}};
   }
-  if (path == "resources") return LeafSelector{Scope::kResources, {Field::kRequest}, true};
-  if (path == "environment") return LeafSelector{Scope::kField, {Field::kEnvironment}};
-  if (path == "task_config") return LeafSelector{Scope::kField, {Field::kTaskConfig}};
+  if (path == "resources")
+    return LeafSelector{Scope::kResources, {Field::kRequest}, true};
+  if (path == "environment")
+    return LeafSelector{Scope::kField, {Field::kEnvironment}};
+  if (path == "task_config")
+    return LeafSelector{Scope::kField, {Field::kTaskConfig}};
   if (absl::ConsumePrefix(&path, "environment.")) {
     if (path.empty()) return std::nullopt;
-    return LeafSelector{Scope::kExact, {Field::kEnvironment, 0, std::string(path)}};
+    return LeafSelector{Scope::kExact,
+                        {Field::kEnvironment, 0, std::string(path)}};
   }
   if (absl::ConsumePrefix(&path, "resources.")) {
     Field list;

@@ -73,8 +73,9 @@ struct LeafValue {
 // Who set a value. Views point into the walk and the inputs.
 struct Origin {
   v1::Layer layer;
-  absl::string_view hook;         // empty for TASK and COMPILED
-  absl::string_view declared_at;  // the hook's declaration, or the node for COMPILED
+  absl::string_view hook;  // empty for TASK and COMPILED
+  absl::string_view
+      declared_at;  // the hook's declaration, or the node for COMPILED
 };
 
 struct Assignment {
@@ -96,7 +97,8 @@ struct Leaf {
 struct LeafSelector {
   enum class Scope : uint8_t { kExact, kField, kResources, kSubtree };
   Scope scope;
-  LeafKey key;  // kField: key.field; kResources: key.field kRequest/kLimit or both
+  LeafKey
+      key;  // kField: key.field; kResources: key.field kRequest/kLimit or both
   bool both_resource_lists = false;
 
   bool Matches(const LeafKey& key) const;

@@ -13,12 +13,15 @@ using flyteidl::core::TaskNodeOverrides;
 using google::protobuf::Struct;
 using google::protobuf::Value;
 
-void ApplyResources(const Resources& resources, const Origin& origin, LeafSet* leaves) {
+void ApplyResources(const Resources& resources, const Origin& origin,
+                    LeafSet* leaves) {
   for (const auto& entry : resources.requests()) {
-    leaves->Set({Field::kRequest, entry.name()}, LeafValue::String(entry.value()), origin);
+    leaves->Set({Field::kRequest, entry.name()},
+                LeafValue::String(entry.value()), origin);
   }
   for (const auto& entry : resources.limits()) {
-    leaves->Set({Field::kLimit, entry.name()}, LeafValue::String(entry.value()), origin);
+    leaves->Set({Field::kLimit, entry.name()}, LeafValue::String(entry.value()),
+                origin);
   }
 }
 
@@ -32,7 +35,8 @@ const Value& EmptyObject() {
 }
 
 std::string ChildPointer(absl::string_view pointer, absl::string_view key) {
-  return absl::StrCat(pointer, "/", absl::StrReplaceAll(key, {{"~", "~0"}, {"/", "~1"}}));
+  return absl::StrCat(pointer, "/",
+                      absl::StrReplaceAll(key, {{"~", "~0"}, {"/", "~1"}}));
 }
 
 absl::string_view ParentPointer(absl::string_view pointer) {
@@ -45,33 +49,38 @@ LeafSelector Subtree(const std::string& pointer) {
 
 LeafSelector Beneath(const std::string& pointer) {
   // Everything strictly below `pointer`: the subtree of "pointer/".
-  return {LeafSelector::Scope::kSubtree, {Field::kTaskConfig, 0, absl::StrCat(pointer, "/")}};
+  return {LeafSelector::Scope::kSubtree,
+          {Field::kTaskConfig, 0, absl::StrCat(pointer, "/")}};
 }
 
-void PatchObject(const Struct& patch, const std::string& pointer, const Origin& origin,
-                 LeafSet* leaves);
+void PatchObject(const Struct& patch, const std::string& pointer,
+                 const Origin& origin, LeafSet* leaves);
 
 // RFC 7396 at one member. Objects live as their leaves; an empty object is a
 // leaf of its own so that it survives, as the RFC requires.
-void PatchValue(const Value& patch, const std::string& pointer, const Origin& origin,
-                LeafSet* leaves) {
+void PatchValue(const Value& patch, const std::string& pointer,
+                const Origin& origin, LeafSet* leaves) {
   switch (patch.kind_case()) {
     case Value::kNullValue: {
       if (!leaves->HasLiveUnder(pointer)) return;
       leaves->Remove(Subtree(pointer), origin);
       const absl::string_view parent = ParentPointer(pointer);
       if (!parent.empty() && !leaves->HasLiveUnder(parent)) {
-        leaves->Set({Field::kTaskConfig, 0, std::string(parent)}, LeafValue::Json(EmptyObject()),
-                    origin);
+        leaves->Set({Field::kTaskConfig, 0, std::string(parent)},
+                    LeafValue::Json(EmptyObject()), origin);
       }
       return;
     }
     case Value::kStructValue:
-      // A scalar or empty object here becomes an object: drop it, keep children.
-      leaves->Remove({LeafSelector::Scope::kExact, {Field::kTaskConfig, 0, pointer}}, origin);
+      // A scalar or empty object here becomes an object: drop it, keep
+      // children.
+      leaves->Remove(
+          {LeafSelector::Scope::kExact, {Field::kTaskConfig, 0, pointer}},
+          origin);
       if (patch.struct_value().fields().empty()) {
         if (!leaves->HasLiveUnder(pointer)) {
-          leaves->Set({Field::kTaskConfig, 0, pointer}, LeafValue::Json(patch), origin);
+          leaves->Set({Field::kTaskConfig, 0, pointer}, LeafValue::Json(patch),
+                      origin);
         }
         return;
       }
@@ -79,13 +88,14 @@ void PatchValue(const Value& patch, const std::string& pointer, const Origin& or
       return;
     default:
       leaves->Remove(Beneath(pointer), origin);
-      leaves->Set({Field::kTaskConfig, 0, pointer}, LeafValue::Json(patch), origin);
+      leaves->Set({Field::kTaskConfig, 0, pointer}, LeafValue::Json(patch),
+                  origin);
       return;
   }
 }
 
-void PatchObject(const Struct& patch, const std::string& pointer, const Origin& origin,
-                 LeafSet* leaves) {
+void PatchObject(const Struct& patch, const std::string& pointer,
+                 const Origin& origin, LeafSet* leaves) {
   for (const auto& [key, value] : patch.fields()) {
     PatchValue(value, ChildPointer(pointer, key), origin, leaves);
   }
@@ -93,104 +103,122 @@ void PatchObject(const Struct& patch, const std::string& pointer, const Origin& 
 
 }  // namespace
 
-void ApplyTaskTemplate(const flyteidl::core::TaskTemplate& task, const Origin& origin,
-                       LeafSet* leaves) {
+void ApplyTaskTemplate(const flyteidl::core::TaskTemplate& task,
+                       const Origin& origin, LeafSet* leaves) {
   if (task.has_container()) {
     const auto& container = task.container();
     ApplyResources(container.resources(), origin, leaves);
     if (!container.image().empty()) {
-      leaves->Set({Field::kContainerImage}, LeafValue::String(container.image()), origin);
+      leaves->Set({Field::kContainerImage},
+                  LeafValue::String(container.image()), origin);
     }
     for (const auto& env : container.env()) {
-      leaves->Set({Field::kEnvironment, 0, env.key()}, LeafValue::String(env.value()), origin);
+      leaves->Set({Field::kEnvironment, 0, env.key()},
+                  LeafValue::String(env.value()), origin);
     }
   }
   if (task.has_k8s_pod()) {
-    leaves->Set({Field::kPodTemplate}, LeafValue::Message(task.k8s_pod()), origin);
+    leaves->Set({Field::kPodTemplate}, LeafValue::Message(task.k8s_pod()),
+                origin);
   }
   if (task.has_extended_resources()) {
-    leaves->Set({Field::kExtendedResources}, LeafValue::Message(task.extended_resources()),
-                origin);
+    leaves->Set({Field::kExtendedResources},
+                LeafValue::Message(task.extended_resources()), origin);
   }
   const auto& metadata = task.metadata();
   // proto3 scalars without presence: the template's value is the baseline.
-  leaves->Set({Field::kCache}, LeafValue::Bool(metadata.discoverable()), origin);
-  leaves->Set({Field::kCacheSerializable}, LeafValue::Bool(metadata.cache_serializable()),
+  leaves->Set({Field::kCache}, LeafValue::Bool(metadata.discoverable()),
               origin);
+  leaves->Set({Field::kCacheSerializable},
+              LeafValue::Bool(metadata.cache_serializable()), origin);
   if (!metadata.discovery_version().empty()) {
-    leaves->Set({Field::kCacheVersion}, LeafValue::String(metadata.discovery_version()), origin);
+    leaves->Set({Field::kCacheVersion},
+                LeafValue::String(metadata.discovery_version()), origin);
   }
-  leaves->Set({Field::kRetries}, LeafValue::Int(metadata.retries().retries()), origin);
+  leaves->Set({Field::kRetries}, LeafValue::Int(metadata.retries().retries()),
+              origin);
   if (metadata.has_interruptible()) {
-    leaves->Set({Field::kInterruptible}, LeafValue::Bool(metadata.interruptible()), origin);
+    leaves->Set({Field::kInterruptible},
+                LeafValue::Bool(metadata.interruptible()), origin);
   }
   if (task.has_custom()) PatchObject(task.custom(), "", origin, leaves);
 }
 
-void ApplyCompiledNode(const flyteidl::core::Node& node, bool workflow_interruptible,
-                       const Origin& origin, LeafSet* leaves) {
+void ApplyCompiledNode(const flyteidl::core::Node& node,
+                       bool workflow_interruptible, const Origin& origin,
+                       LeafSet* leaves) {
   if (workflow_interruptible) {
     leaves->Set({Field::kInterruptible}, LeafValue::Bool(true), origin);
   }
   const auto& metadata = node.metadata();
   // Propeller lets a node's retries win only when non-zero.
   if (metadata.retries().retries() != 0) {
-    leaves->Set({Field::kRetries}, LeafValue::Int(metadata.retries().retries()), origin);
+    leaves->Set({Field::kRetries}, LeafValue::Int(metadata.retries().retries()),
+                origin);
   }
   if (metadata.has_interruptible()) {
-    leaves->Set({Field::kInterruptible}, LeafValue::Bool(metadata.interruptible()), origin);
+    leaves->Set({Field::kInterruptible},
+                LeafValue::Bool(metadata.interruptible()), origin);
   }
   if (metadata.has_cacheable()) {
     leaves->Set({Field::kCache}, LeafValue::Bool(metadata.cacheable()), origin);
   }
   if (metadata.has_cache_version()) {
-    leaves->Set({Field::kCacheVersion}, LeafValue::String(metadata.cache_version()), origin);
+    leaves->Set({Field::kCacheVersion},
+                LeafValue::String(metadata.cache_version()), origin);
   }
   if (metadata.has_cache_serializable()) {
-    leaves->Set({Field::kCacheSerializable}, LeafValue::Bool(metadata.cache_serializable()),
-                origin);
+    leaves->Set({Field::kCacheSerializable},
+                LeafValue::Bool(metadata.cache_serializable()), origin);
   }
   if (node.task_node().has_overrides()) {
     ApplyOverrides(node.task_node().overrides(), origin, leaves);
   }
 }
 
-void ApplyOverrides(const TaskNodeOverrides& overrides, const Origin& origin, LeafSet* leaves) {
+void ApplyOverrides(const TaskNodeOverrides& overrides, const Origin& origin,
+                    LeafSet* leaves) {
   for (const std::string& path : overrides.unset()) {
     // Bad paths are reported by validation; here they remove nothing.
     if (auto selector = ParseUnsetPath(path)) leaves->Remove(*selector, origin);
   }
   ApplyResources(overrides.resources(), origin, leaves);
   if (overrides.has_extended_resources()) {
-    leaves->Set({Field::kExtendedResources}, LeafValue::Message(overrides.extended_resources()),
-                origin);
+    leaves->Set({Field::kExtendedResources},
+                LeafValue::Message(overrides.extended_resources()), origin);
   }
   if (!overrides.container_image().empty()) {
-    leaves->Set({Field::kContainerImage}, LeafValue::String(overrides.container_image()), origin);
+    leaves->Set({Field::kContainerImage},
+                LeafValue::String(overrides.container_image()), origin);
   }
   if (overrides.has_pod_template()) {
-    leaves->Set({Field::kPodTemplate}, LeafValue::Message(overrides.pod_template()), origin);
+    leaves->Set({Field::kPodTemplate},
+                LeafValue::Message(overrides.pod_template()), origin);
   }
   if (overrides.has_cache()) {
     leaves->Set({Field::kCache}, LeafValue::Bool(overrides.cache()), origin);
   }
   if (overrides.has_cache_serializable()) {
-    leaves->Set({Field::kCacheSerializable}, LeafValue::Bool(overrides.cache_serializable()),
-                origin);
+    leaves->Set({Field::kCacheSerializable},
+                LeafValue::Bool(overrides.cache_serializable()), origin);
   }
   if (overrides.has_cache_version()) {
-    leaves->Set({Field::kCacheVersion}, LeafValue::String(overrides.cache_version()), origin);
+    leaves->Set({Field::kCacheVersion},
+                LeafValue::String(overrides.cache_version()), origin);
   }
   if (overrides.has_retries()) {
     leaves->Set({Field::kRetries}, LeafValue::Int(overrides.retries()), origin);
   }
   if (overrides.has_interruptible()) {
-    leaves->Set({Field::kInterruptible}, LeafValue::Bool(overrides.interruptible()), origin);
+    leaves->Set({Field::kInterruptible},
+                LeafValue::Bool(overrides.interruptible()), origin);
   }
   for (const auto& [key, value] : overrides.environment()) {
-    leaves->Set({Field::kEnvironment, 0, key}, LeafValue::String(value), origin);
+    leaves->Set({Field::kEnvironment, 0, key}, LeafValue::String(value),
+                origin);
   }
-  if (overrides.has_task_config()) PatchObject(overrides.task_config(), "", origin, leaves);
+  if (overrides.has_task_config())
+    PatchObject(overrides.task_config(), "", origin, leaves);
 }
 
 }  // namespace flyteoverride::resolver

@@ -11,18 +11,19 @@ namespace flyteoverride::resolver {
 
 // TASK: the registered template (container resources, image, env; metadata
 // retries, interruptible, cache settings; custom config as task_config).
-void ApplyTaskTemplate(const flyteidl::core::TaskTemplate& task, const Origin& origin,
-                       LeafSet* leaves);
+void ApplyTaskTemplate(const flyteidl::core::TaskTemplate& task,
+                       const Origin& origin, LeafSet* leaves);
 
 // COMPILED: the workflow's metadata_defaults.interruptible (when true), then
 // the node's metadata and TaskNode.overrides, as propeller honours them.
-void ApplyCompiledNode(const flyteidl::core::Node& node, bool workflow_interruptible,
-                       const Origin& origin, LeafSet* leaves);
+void ApplyCompiledNode(const flyteidl::core::Node& node,
+                       bool workflow_interruptible, const Origin& origin,
+                       LeafSet* leaves);
 
 // One override document: its `unset` first, then every field it sets.
 // task_config is applied as a JSON Merge Patch (RFC 7396).
-void ApplyOverrides(const flyteidl::core::TaskNodeOverrides& overrides, const Origin& origin,
-                    LeafSet* leaves);
+void ApplyOverrides(const flyteidl::core::TaskNodeOverrides& overrides,
+                    const Origin& origin, LeafSet* leaves);
 
 }  // namespace flyteoverride::resolver
 

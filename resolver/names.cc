@@ -21,9 +21,11 @@ size_t EditDistance(absl::string_view a, absl::string_view b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      const bool same = absl::ascii_tolower(static_cast<unsigned char>(a[i - 1])) ==
-                        absl::ascii_tolower(static_cast<unsigned char>(b[j - 1]));
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
+      const bool same =
+          absl::ascii_tolower(static_cast<unsigned char>(a[i - 1])) ==
+          absl::ascii_tolower(static_cast<unsigned char>(b[j - 1]));
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same ? 0 : 1)});
     }
     std::swap(prev, cur);
   }
@@ -58,17 +60,18 @@ bool IsValidEnvironmentKey(absl::string_view key) {
   });
 }
 
-std::vector<std::string> ClosestNames(absl::string_view name,
-                                      const std::vector<std::string>& candidates,
-                                      size_t max_results) {
+std::vector<std::string> ClosestNames(
+    absl::string_view name, const std::vector<std::string>& candidates,
+    size_t max_results) {
   // A typo changes a few characters; beyond a third of the name it is more
   // likely a different name than a misspelling.
   const size_t budget = std::max<size_t>(2, name.size() / 3);
   std::vector<std::pair<size_t, std::string>> scored;
   for (const std::string& candidate : candidates) {
     // Length difference bounds the distance from below: skip the DP cheaply.
-    const size_t gap = candidate.size() > name.size() ? candidate.size() - name.size()
-                                                      : name.size() - candidate.size();
+    const size_t gap = candidate.size() > name.size()
+                           ? candidate.size() - name.size()
+                           : name.size() - candidate.size();
     if (gap > budget) continue;
     const size_t distance = EditDistance(name, candidate);
     if (distance <= budget) scored.emplace_back(distance, candidate);

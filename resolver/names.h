@@ -22,9 +22,9 @@ bool IsValidEnvironmentKey(absl::string_view key);
 
 // Up to `max_results` of `candidates` closest to `name` by edit distance, for
 // names close enough to be a plausible typo; closest first, ties by name.
-std::vector<std::string> ClosestNames(absl::string_view name,
-                                      const std::vector<std::string>& candidates,
-                                      size_t max_results = 3);
+std::vector<std::string> ClosestNames(
+    absl::string_view name, const std::vector<std::string>& candidates,
+    size_t max_results = 3);
 
 }  // namespace flyteoverride::resolver
 

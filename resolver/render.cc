@@ -23,10 +23,12 @@ std::string Unescape(absl::string_view token) {
 
 // Sets the member `pointer` ("/a/b") of `root`, creating objects on the way.
 void SetAtPointer(Struct* root, absl::string_view pointer, const Value& value) {
-  std::vector<absl::string_view> tokens = absl::StrSplit(pointer.substr(1), '/');
+  std::vector<absl::string_view> tokens =
+      absl::StrSplit(pointer.substr(1), '/');
   Struct* object = root;
   for (size_t i = 0; i + 1 < tokens.size(); ++i) {
-    object = (*object->mutable_fields())[Unescape(tokens[i])].mutable_struct_value();
+    object =
+        (*object->mutable_fields())[Unescape(tokens[i])].mutable_struct_value();
   }
   (*object->mutable_fields())[Unescape(tokens.back())] = value;
 }
@@ -50,9 +52,10 @@ void SetLeaf(const Leaf& leaf, TaskNodeOverrides* out) {
   switch (leaf.key.field) {
     case Field::kRequest:
     case Field::kLimit: {
-      Resources::ResourceEntry* entry = leaf.key.field == Field::kRequest
-                                            ? out->mutable_resources()->add_requests()
-                                            : out->mutable_resources()->add_limits();
+      Resources::ResourceEntry* entry =
+          leaf.key.field == Field::kRequest
+              ? out->mutable_resources()->add_requests()
+              : out->mutable_resources()->add_limits();
       entry->set_name(static_cast<Resources::ResourceName>(leaf.key.resource));
       entry->set_value(std::string(v.text));
       break;
@@ -121,7 +124,8 @@ void ValueToJson(const LeafValue& value, Value* out) {
       std::string json;
       // Both conversions act on in-memory messages of known types; they can
       // only fail on a bug, which leaves the value empty rather than wrong.
-      if (google::protobuf::util::MessageToJsonString(*value.message, &json).ok()) {
+      if (google::protobuf::util::MessageToJsonString(*value.message, &json)
+              .ok()) {
         (void)google::protobuf::util::JsonStringToMessage(json, out);
       }
       break;
@@ -143,7 +147,9 @@ void RenderRuntimeOverrides(const LeafSet& leaves, TaskNodeOverrides* out) {
     if (leaf.key.field == Field::kTaskConfig) runtime_config.push_back(&leaf);
   }
   for (const Leaf& leaf : leaves.leaves()) {
-    if (!leaf.current.removed || !leaf.base_present || !IsRuntime(leaf.current.origin)) continue;
+    if (!leaf.current.removed || !leaf.base_present ||
+        !IsRuntime(leaf.current.origin))
+      continue;
     if (leaf.key.field != Field::kTaskConfig) {
       out->add_unset(LeafPath(leaf.key));
       continue;
@@ -151,7 +157,8 @@ void RenderRuntimeOverrides(const LeafSet& leaves, TaskNodeOverrides* out) {
     // In a merge patch, removal is a null, unless a runtime value already
     // replaces this member.
     bool replaced = false;
-    for (const Leaf* set : runtime_config) replaced |= ReplacedBy(*set, leaf.key.key);
+    for (const Leaf* set : runtime_config)
+      replaced |= ReplacedBy(*set, leaf.key.key);
     if (replaced) continue;
     Value null_value;
     null_value.set_null_value(google::protobuf::NULL_VALUE);
@@ -159,8 +166,9 @@ void RenderRuntimeOverrides(const LeafSet& leaves, TaskNodeOverrides* out) {
   }
 }
 
-void RenderProvenance(const LeafSet& leaves,
-                      google::protobuf::RepeatedPtrField<v1::ProvenanceEntry>* out) {
+void RenderProvenance(
+    const LeafSet& leaves,
+    google::protobuf::RepeatedPtrField<v1::ProvenanceEntry>* out) {
   for (const Leaf& leaf : leaves.leaves()) {
     v1::ProvenanceEntry* entry = out->Add();
     entry->set_field(LeafPath(leaf.key));

@@ -31,15 +31,19 @@ class Resolver {
   ResolveResult Run() && {
     result_.violations = walk_.violations;
     CheckDocuments();
-    const bool interruptible =
-        request_.closure().primary().template_().metadata_defaults().interruptible();
-    for (const Instance& instance : walk_.instances) ResolveInstance(instance, interruptible);
+    const bool interruptible = request_.closure()
+                                   .primary()
+                                   .template_()
+                                   .metadata_defaults()
+                                   .interruptible();
+    for (const Instance& instance : walk_.instances)
+      ResolveInstance(instance, interruptible);
     if (result_.violations.size() > limits_.max_violations) {
       const size_t more = result_.violations.size() - limits_.max_violations;
       result_.violations.resize(limits_.max_violations);
       result_.violations.push_back(MakeViolation(
-          "", absl::StrCat(more, " more violations not shown"), "MORE_VIOLATIONS",
-          result_.violations.back().category()));
+          "", absl::StrCat(more, " more violations not shown"),
+          "MORE_VIOLATIONS", result_.violations.back().category()));
     }
     if (!result_.ok()) result_.response.clear_nodes();
     return std::move(result_);
@@ -49,39 +53,48 @@ class Resolver {
   void CheckDocuments() {
     ValidateClosureDefaults(walk_, &result_.violations);
     for (const HookLink& link : walk_.links) declared_.insert(link.name);
-    CheckMap(request_.launch_plan_overrides(), "launch_plan_overrides", v1::LAUNCH_PLAN);
-    CheckMap(request_.execution_overrides(), "execution_overrides", v1::EXECUTION);
+    CheckMap(request_.launch_plan_overrides(), "launch_plan_overrides",
+             v1::LAUNCH_PLAN);
+    CheckMap(request_.execution_overrides(), "execution_overrides",
+             v1::EXECUTION);
   }
 
-  void CheckMap(const OverrideMap& map, absl::string_view name, v1::Layer layer) {
+  void CheckMap(const OverrideMap& map, absl::string_view name,
+                v1::Layer layer) {
     std::vector<std::string> known;
     for (const std::string& hook : SortedKeys(map)) {
       const std::string prefix = absl::StrCat(name, "[", hook, "]");
       if (std::string problem = HookNameProblem(hook); !problem.empty()) {
-        AddMapViolation(prefix, "BAD_HOOK_NAME",
-                        absl::StrCat("hook name \"", absl::CEscape(hook), "\": ", problem), hook,
-                        layer, false);
+        AddMapViolation(
+            prefix, "BAD_HOOK_NAME",
+            absl::StrCat("hook name \"", absl::CEscape(hook), "\": ", problem),
+            hook, layer, false);
       } else if (!declared_.contains(hook)) {
         if (known.empty()) {
           for (absl::string_view name : declared_) known.emplace_back(name);
         }
         std::vector<std::string> close = ClosestNames(hook, known);
-        std::string description =
-            absl::StrCat("no hook named \"", hook, "\" is declared in this workflow");
+        std::string description = absl::StrCat(
+            "no hook named \"", hook, "\" is declared in this workflow");
         if (!close.empty()) {
-          absl::StrAppend(&description, "; did you mean '", absl::StrJoin(close, "', '"), "'?");
+          absl::StrAppend(&description, "; did you mean '",
+                          absl::StrJoin(close, "', '"), "'?");
         }
-        AddMapViolation(prefix, "UNKNOWN_HOOK", std::move(description), hook, layer,
-                        request_.options().unknown_hooks() == v1::UNKNOWN_HOOKS_WARN);
+        AddMapViolation(
+            prefix, "UNKNOWN_HOOK", std::move(description), hook, layer,
+            request_.options().unknown_hooks() == v1::UNKNOWN_HOOKS_WARN);
       }
-      ValidateOverrideDocument(map.at(hook), {prefix, layer, hook, ""}, &result_.violations);
+      ValidateOverrideDocument(map.at(hook), {prefix, layer, hook, ""},
+                               &result_.violations);
     }
   }
 
-  void AddMapViolation(const std::string& field, std::string reason, std::string description,
-                       const std::string& hook, v1::Layer layer, bool warning) {
-    v1::Violation violation = MakeViolation(field, std::move(description), std::move(reason),
-                                            v1::Violation::INVALID_VALUE);
+  void AddMapViolation(const std::string& field, std::string reason,
+                       std::string description, const std::string& hook,
+                       v1::Layer layer, bool warning) {
+    v1::Violation violation =
+        MakeViolation(field, std::move(description), std::move(reason),
+                      v1::Violation::INVALID_VALUE);
     violation.set_hook(hook);
     violation.set_layer(layer);
     if (warning) {
@@ -110,30 +123,35 @@ class Resolver {
     if (map.empty()) return;
     for (const HookLink* hook : chain) {
       auto it = map.find(std::string(hook->name));
-      if (it != map.end()) ApplyOverrides(it->second, {layer, hook->name, hook->declared_at}, leaves);
+      if (it != map.end())
+        ApplyOverrides(it->second, {layer, hook->name, hook->declared_at},
+                       leaves);
     }
   }
 
   void ResolveInstance(const Instance& instance, bool workflow_interruptible) {
     LeafSet leaves(explain_);
     ApplyTaskTemplate(*instance.task, {v1::TASK, {}, {}}, &leaves);
-    ApplyCompiledNode(*instance.node, workflow_interruptible, {v1::COMPILED, {}, instance.path},
-                      &leaves);
+    ApplyCompiledNode(*instance.node, workflow_interruptible,
+                      {v1::COMPILED, {}, instance.path}, &leaves);
     leaves.MarkBase();
     const std::vector<const HookLink*> chain = Chain(instance);
     for (const HookLink* hook : chain) {
       const Origin origin{v1::DECORATOR, hook->name, hook->declared_at};
-      if (hook->defaults != nullptr) ApplyOverrides(*hook->defaults, origin, &leaves);
+      if (hook->defaults != nullptr)
+        ApplyOverrides(*hook->defaults, origin, &leaves);
       // Enclosing workflows' defaults, innermost to primary: an outer author
       // can set defaults for hooks of a workflow it cannot edit.
       for (int s = hook->scope; s >= 0; s = walk_.scopes[s].parent) {
-        const auto& defaults = walk_.scopes[s].workflow->runtime_override_defaults();
+        const auto& defaults =
+            walk_.scopes[s].workflow->runtime_override_defaults();
         if (defaults.empty()) continue;
         auto it = defaults.find(std::string(hook->name));
         if (it != defaults.end()) ApplyOverrides(it->second, origin, &leaves);
       }
     }
-    ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain, &leaves);
+    ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain,
+               &leaves);
     ApplyLayer(request_.execution_overrides(), v1::EXECUTION, chain, &leaves);
     leaves.Sort();
     ValidateMergedResources(leaves, instance.path, &result_.violations);
@@ -161,7 +179,8 @@ class Resolver {
 
 }  // namespace
 
-ResolveResult Resolve(const v1::ResolveRequest& request, const ResolveLimits& limits) {
+ResolveResult Resolve(const v1::ResolveRequest& request,
+                      const ResolveLimits& limits) {
   return Resolver(request, limits).Run();
 }
 

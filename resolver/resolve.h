@@ -33,7 +33,8 @@ struct ResolveResult {
 // Uses request.closure, the two override maps and options.explain and
 // options.unknown_hooks; execution_id, dry_run and rewrite_closure are the
 // caller's concern.
-ResolveResult Resolve(const v1::ResolveRequest& request, const ResolveLimits& limits);
+ResolveResult Resolve(const v1::ResolveRequest& request,
+                      const ResolveLimits& limits);
 
 }  // namespace flyteoverride::resolver
 

@@ -12,10 +12,10 @@
 #define FO_CONCAT_(a, b) FO_CONCAT_INNER_(a, b)
 
 // Returns the status from the enclosing function when `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                       \
-  do {                                              \
-    ::absl::Status fo_status_ = (expr);             \
-    if (!fo_status_.ok()) return fo_status_;        \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status fo_status_ = (expr);      \
+    if (!fo_status_.ok()) return fo_status_; \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, StatusOrExpr());` binds the value or returns the

@@ -35,7 +35,8 @@ class DocumentChecker {
       if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
           absl::ascii_iscntrl(static_cast<unsigned char>(c))) {
         Add("container_image", "BAD_IMAGE",
-            absl::StrCat("container image \"", absl::CEscape(doc.container_image()),
+            absl::StrCat("container image \"",
+                         absl::CEscape(doc.container_image()),
                          "\" contains whitespace or control characters"));
         break;
       }
@@ -55,17 +56,19 @@ class DocumentChecker {
       if (!ParseUnsetPath(path)) {
         Add("unset", "BAD_UNSET_PATH",
             absl::StrCat("unset path \"", absl::CEscape(path),
-                         "\" names no field (e.g. resources.limits.cpu, environment.KEY, "
+                         "\" names no field (e.g. resources.limits.cpu, "
+                         "environment.KEY, "
                          "retries, task_config)"));
       }
     }
   }
 
  private:
-  void Add(absl::string_view field, std::string reason, std::string description) {
-    v1::Violation violation =
-        MakeViolation(absl::StrCat(site_.field_prefix, ".", field), std::move(description),
-                      std::move(reason), v1::Violation::INVALID_VALUE, site_.node_path);
+  void Add(absl::string_view field, std::string reason,
+           std::string description) {
+    v1::Violation violation = MakeViolation(
+        absl::StrCat(site_.field_prefix, ".", field), std::move(description),
+        std::move(reason), v1::Violation::INVALID_VALUE, site_.node_path);
     violation.set_hook(site_.hook);
     violation.set_layer(site_.layer);
     out_->push_back(std::move(violation));
@@ -81,19 +84,23 @@ class DocumentChecker {
       Add(path.empty() ? absl::StrCat("#", unknown.field(i).number())
                        : absl::StrCat(path, ".#", unknown.field(i).number()),
           "UNKNOWN_FIELD",
-          absl::StrCat("unknown field number ", unknown.field(i).number(),
-                       path.empty() ? "" : absl::StrCat(" in ", path),
-                       ": this server does not know it, so it would be dropped"));
+          absl::StrCat(
+              "unknown field number ", unknown.field(i).number(),
+              path.empty() ? "" : absl::StrCat(" in ", path),
+              ": this server does not know it, so it would be dropped"));
     }
     std::vector<const google::protobuf::FieldDescriptor*> fields;
     reflection->ListFields(message, &fields);
     for (const auto* field : fields) {
-      if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
+      if (field->cpp_type() !=
+          google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE)
+        continue;
       if (field->name() == "pod_template" || field->name() == "task_config" ||
           field->is_map()) {
         continue;
       }
-      const std::string child = path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
+      const std::string child =
+          path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
       if (field->is_repeated()) {
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
           CheckUnknownFields(reflection->GetRepeatedMessage(message, field, i),
@@ -105,7 +112,8 @@ class DocumentChecker {
     }
   }
 
-  void CheckQuantity(const std::string& text, const std::string& field, bool whole) {
+  void CheckQuantity(const std::string& text, const std::string& field,
+                     bool whole) {
     auto quantity = Quantity::Parse(text);
     if (!quantity.ok()) {
       Add(field, "BAD_QUANTITY", std::string(quantity.status().message()));
@@ -113,28 +121,33 @@ class DocumentChecker {
     }
     if (quantity->IsNegative()) {
       Add(field, "NEGATIVE_QUANTITY",
-          absl::StrCat(field, " \"", text, "\" is negative; resources are 0 or more"));
+          absl::StrCat(field, " \"", text,
+                       "\" is negative; resources are 0 or more"));
     } else if (whole && !quantity->IsWholeNumber()) {
       Add(field, "FRACTIONAL_GPU",
-          absl::StrCat(field, " \"", text, "\": GPUs are counted in whole numbers"));
+          absl::StrCat(field, " \"", text,
+                       "\": GPUs are counted in whole numbers"));
     }
   }
 
-  void CheckResourceList(
-      const google::protobuf::RepeatedPtrField<Resources::ResourceEntry>& entries,
-      absl::string_view list) {
+  void CheckResourceList(const google::protobuf::RepeatedPtrField<
+                             Resources::ResourceEntry>& entries,
+                         absl::string_view list) {
     bool seen[Resources::ResourceName_ARRAYSIZE] = {};
     for (const auto& entry : entries) {
       const int name = entry.name();
-      if (name <= Resources::UNKNOWN || name >= Resources::ResourceName_ARRAYSIZE) {
+      if (name <= Resources::UNKNOWN ||
+          name >= Resources::ResourceName_ARRAYSIZE) {
         Add(list, "UNKNOWN_RESOURCE",
-            absl::StrCat("resource name ", name, " in ", list,
-                         " is not one of CPU, GPU, MEMORY, STORAGE, EPHEMERAL_STORAGE"));
+            absl::StrCat(
+                "resource name ", name, " in ", list,
+                " is not one of CPU, GPU, MEMORY, STORAGE, EPHEMERAL_STORAGE"));
         continue;
       }
       const std::string path = absl::StrCat(list, ".", ResourcePathName(name));
       if (seen[name]) {
-        Add(path, "DUPLICATE_RESOURCE", absl::StrCat(path, " is given more than once"));
+        Add(path, "DUPLICATE_RESOURCE",
+            absl::StrCat(path, " is given more than once"));
       }
       seen[name] = true;
       CheckQuantity(entry.value(), path, name == Resources::GPU);
@@ -150,12 +163,14 @@ std::string Describe(const Leaf& leaf) {
   std::string who(LayerName(o.layer));
   if (!o.hook.empty()) absl::StrAppend(&who, ", hook ", o.hook);
   if (!o.declared_at.empty()) absl::StrAppend(&who, " at ", o.declared_at);
-  return absl::StrCat(LeafPath(leaf.key), " = ", leaf.current.value.text, " (", who, ")");
+  return absl::StrCat(LeafPath(leaf.key), " = ", leaf.current.value.text, " (",
+                      who, ")");
 }
 
 }  // namespace
 
-void ValidateOverrideDocument(const TaskNodeOverrides& doc, const DocumentSite& site,
+void ValidateOverrideDocument(const TaskNodeOverrides& doc,
+                              const DocumentSite& site,
                               std::vector<v1::Violation>* out) {
   DocumentChecker(site, out).Check(doc);
 }
@@ -169,62 +184,73 @@ std::vector<std::string> SortedKeys(
   return keys;
 }
 
-void ValidateClosureDefaults(const ClosureWalk& walk, std::vector<v1::Violation>* out) {
+void ValidateClosureDefaults(const ClosureWalk& walk,
+                             std::vector<v1::Violation>* out) {
   absl::flat_hash_set<const void*> seen;
   for (const HookLink& link : walk.links) {
-    if (link.defaults == nullptr || !seen.insert(link.defaults).second) continue;
-    ValidateOverrideDocument(*link.defaults,
-                             {absl::StrCat("node ", link.declared_at, " runtime_override.defaults"),
-                              v1::DECORATOR, std::string(link.name), link.declared_at},
-                             out);
+    if (link.defaults == nullptr || !seen.insert(link.defaults).second)
+      continue;
+    ValidateOverrideDocument(
+        *link.defaults,
+        {absl::StrCat("node ", link.declared_at, " runtime_override.defaults"),
+         v1::DECORATOR, std::string(link.name), link.declared_at},
+        out);
   }
   for (const Scope& scope : walk.scopes) {
     if (!seen.insert(scope.workflow).second) continue;
     const auto& defaults = scope.workflow->runtime_override_defaults();
     for (const std::string& hook : SortedKeys(defaults)) {
-      ValidateOverrideDocument(defaults.at(hook),
-                               {absl::StrCat("workflow ", IdentifierString(scope.workflow->id()),
-                                             " runtime_override_defaults[", hook, "]"),
-                                v1::DECORATOR, hook, ""},
-                               out);
+      ValidateOverrideDocument(
+          defaults.at(hook),
+          {absl::StrCat("workflow ", IdentifierString(scope.workflow->id()),
+                        " runtime_override_defaults[", hook, "]"),
+           v1::DECORATOR, hook, ""},
+          out);
     }
   }
 }
 
-void ValidateMergedResources(const LeafSet& leaves, const std::string& node_path,
+void ValidateMergedResources(const LeafSet& leaves,
+                             const std::string& node_path,
                              std::vector<v1::Violation>* out) {
-  for (int name = Resources::CPU; name <= Resources::EPHEMERAL_STORAGE; ++name) {
+  for (int name = Resources::CPU; name <= Resources::EPHEMERAL_STORAGE;
+       ++name) {
     const Leaf* request = leaves.Find({Field::kRequest, name});
     const Leaf* limit = leaves.Find({Field::kLimit, name});
     if (request == nullptr || limit == nullptr || request->current.removed ||
         limit->current.removed) {
       continue;
     }
-    const Origin& by = request->current.origin.layer >= limit->current.origin.layer
-                           ? request->current.origin
-                           : limit->current.origin;
+    const Origin& by =
+        request->current.origin.layer >= limit->current.origin.layer
+            ? request->current.origin
+            : limit->current.origin;
     if (by.layer < v1::DECORATOR) continue;
     auto request_q = Quantity::Parse(request->current.value.text);
     auto limit_q = Quantity::Parse(limit->current.value.text);
-    if (!request_q.ok() || !limit_q.ok()) continue;  // reported with its document
+    if (!request_q.ok() || !limit_q.ok())
+      continue;  // reported with its document
     const int order = request_q->Compare(*limit_q);
     std::string reason, description;
     if (name == Resources::GPU && order != 0) {
       reason = "GPU_REQUEST_NOT_LIMIT";
-      description = absl::StrCat("at ", node_path, ": ", Describe(*request), " differs from ",
-                                 Describe(*limit), "; Kubernetes requires a GPU request to "
+      description = absl::StrCat("at ", node_path, ": ", Describe(*request),
+                                 " differs from ", Describe(*limit),
+                                 "; Kubernetes requires a GPU request to "
                                  "equal its limit");
     } else if (order > 0) {
       reason = "REQUEST_ABOVE_LIMIT";
-      description = absl::StrCat("at ", node_path, ": ", Describe(*request), " is above ",
-                                 Describe(*limit), "; raise the limit, lower the request, or "
+      description = absl::StrCat("at ", node_path, ": ", Describe(*request),
+                                 " is above ", Describe(*limit),
+                                 "; raise the limit, lower the request, or "
                                  "unset the limit");
     } else {
       continue;
     }
-    v1::Violation violation = MakeViolation(LeafPath(request->key), std::move(description),
-                                            std::move(reason), v1::Violation::INVALID_VALUE,
-                                            node_path);
+    v1::Violation violation = MakeViolation(
+        absl::StrCat("node ", node_path, " ", LeafPath(request->key)),
+        std::move(description), std::move(reason), v1::Violation::INVALID_VALUE,
+        node_path);
     violation.set_hook(std::string(by.hook));
     violation.set_layer(by.layer);
     out->push_back(std::move(violation));

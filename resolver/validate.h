@@ -15,7 +15,8 @@ namespace flyteoverride::resolver {
 
 // Map keys in sorted order, so that violations come out in a stable order.
 std::vector<std::string> SortedKeys(
-    const google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>& map);
+    const google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>&
+        map);
 
 // Where a document sits, for violations: `field_prefix` locates it in the
 // request ("execution_overrides[train]").
@@ -31,16 +32,19 @@ struct DocumentSite {
 // or repeated resource names, fractional GPUs, negative retries, bad
 // environment keys, unset paths naming no field.
 void ValidateOverrideDocument(const flyteidl::core::TaskNodeOverrides& doc,
-                              const DocumentSite& site, std::vector<v1::Violation>* out);
+                              const DocumentSite& site,
+                              std::vector<v1::Violation>* out);
 
 // Checks the defaults a closure carries, once per declaration and per
 // workflow: node-level hook defaults and runtime_override_defaults.
-void ValidateClosureDefaults(const ClosureWalk& walk, std::vector<v1::Violation>* out);
+void ValidateClosureDefaults(const ClosureWalk& walk,
+                             std::vector<v1::Violation>* out);
 
 // After merging: each request at most its limit, and a GPU request equal to
 // its limit. Pairs set wholly at registration (TASK, COMPILED) are
 // FlyteAdmin's to judge and are skipped. `leaves` must be sorted.
-void ValidateMergedResources(const LeafSet& leaves, const std::string& node_path,
+void ValidateMergedResources(const LeafSet& leaves,
+                             const std::string& node_path,
                              std::vector<v1::Violation>* out);
 
 }  // namespace flyteoverride::resolver

@@ -6,8 +6,10 @@
 
 namespace flyteoverride::resolver {
 
-v1::Violation MakeViolation(std::string field, std::string description, std::string reason,
-                            v1::Violation::Category category, std::string node_path) {
+v1::Violation MakeViolation(std::string field, std::string description,
+                            std::string reason,
+                            v1::Violation::Category category,
+                            std::string node_path) {
   v1::Violation violation;
   violation.set_field(std::move(field));
   violation.set_description(std::move(description));
@@ -18,7 +20,8 @@ v1::Violation MakeViolation(std::string field, std::string description, std::str
 }
 
 std::string IdentifierString(const flyteidl::core::Identifier& id) {
-  return absl::StrCat(id.project(), "/", id.domain(), "/", id.name(), "@", id.version());
+  return absl::StrCat(id.project(), "/", id.domain(), "/", id.name(), "@",
+                      id.version());
 }
 
 const std::string& LayerName(v1::Layer layer) { return v1::Layer_Name(layer); }

@@ -9,8 +9,10 @@
 
 namespace flyteoverride::resolver {
 
-v1::Violation MakeViolation(std::string field, std::string description, std::string reason,
-                            v1::Violation::Category category, std::string node_path = "");
+v1::Violation MakeViolation(std::string field, std::string description,
+                            std::string reason,
+                            v1::Violation::Category category,
+                            std::string node_path = "");
 
 // "project/domain/name@version", the form FlyteConsole shows.
 std::string IdentifierString(const flyteidl::core::Identifier& id);

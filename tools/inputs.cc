@@ -1,14 +1,17 @@
 #include "tools/inputs.h"
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 #include <fstream>
 #include <sstream>
-
-#include <yaml-cpp/yaml.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "resolver/strict_json.h"
+#include "resolver/violations.h"
 
 namespace flyteoverride::tools {
 namespace {
@@ -24,11 +27,21 @@ std::string JsonString(absl::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
@@ -46,14 +59,16 @@ std::string TypedScalar(const YAML::Node& node) {
   if (text == "true" || text == "false") return text;
   if (text == "null" || text == "~" || text.empty()) return "null";
   double number;
-  if (absl::SimpleAtod(text, &number) && text.find_first_of("xXnN") == std::string::npos) {
+  if (absl::SimpleAtod(text, &number) &&
+      text.find_first_of("xXnN") == std::string::npos) {
     return text;
   }
   return JsonString(text);
 }
 
 bool IsFreeForm(absl::string_view key) {
-  return key == "task_config" || key == "taskConfig" || key == "pod_spec" || key == "podSpec";
+  return key == "task_config" || key == "taskConfig" || key == "pod_spec" ||
+         key == "podSpec";
 }
 
 void Emit(const YAML::Node& node, bool typed, std::string* out) {
@@ -81,9 +96,10 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
       return;
     }
     case YAML::NodeType::Scalar:
-      *out += typed ? TypedScalar(node) : (node.Scalar() == "~" || node.Scalar() == "null"
-                                                ? "null"
-                                                : JsonString(node.Scalar()));
+      *out += typed ? TypedScalar(node)
+                    : (node.Scalar() == "~" || node.Scalar() == "null"
+                           ? "null"
+                           : JsonString(node.Scalar()));
       return;
     default:
       *out += "null";
@@ -100,40 +116,74 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return bytes.str();
 }
 
-absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(absl::string_view bytes) {
+absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(
+    absl::string_view bytes) {
   flyteidl::core::CompiledWorkflowClosure closure;
   if (LooksLikeJson(bytes)) {
     JsonParseOptions options;
     options.ignore_unknown_fields = true;
-    auto status = google::protobuf::util::JsonStringToMessage(std::string(bytes), &closure, options);
+    auto status = google::protobuf::util::JsonStringToMessage(
+        std::string(bytes), &closure, options);
     if (!status.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat("closure JSON: ", status.ToString()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("closure JSON: ", status.ToString()));
     }
-  } else if (!closure.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InvalidArgumentError("closure: neither JSON nor a valid protobuf message");
+  } else if (!closure.ParseFromArray(bytes.data(),
+                                     static_cast<int>(bytes.size()))) {
+    return absl::InvalidArgumentError(
+        "closure: neither JSON nor a valid protobuf message");
   }
   return closure;
 }
 
-absl::StatusOr<v1::OverrideMap> ParseOverrideMap(absl::string_view text, bool yaml) {
+absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
+                                                   bool yaml,
+                                                   absl::string_view field,
+                                                   v1::Layer layer) {
   std::string json(text);
   if (yaml) {
     auto converted = YamlToJson(text);
     if (!converted.ok()) return converted.status();
     json = *std::move(converted);
   }
-  v1::OverrideMap map;
-  JsonParseOptions options;  // strict: unknown fields are errors
-  auto status = google::protobuf::util::JsonStringToMessage(
-      absl::StrCat("{\"hooks\":", json, "}"), &map, options);
+  google::protobuf::Value document;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &document);
+  if (!status.ok() || !document.has_struct_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "override map: not a JSON object keyed by hook name",
+        status.ok() ? "" : absl::StrCat(" (", status.ToString(), ")")));
+  }
+  ParsedOverrideMap parsed;
+  for (const auto& [hook, overrides] : document.struct_value().fields()) {
+    for (const std::string& path : resolver::UnknownJsonFields(
+             overrides, *flyteidl::core::TaskNodeOverrides::descriptor(), "")) {
+      v1::Violation violation = resolver::MakeViolation(
+          absl::StrCat(field, "[", hook, "].", path),
+          absl::StrCat(
+              "unknown field \"", path, "\" in the overrides for hook \"", hook,
+              "\"; TaskNodeOverrides has resources, extendedResources, "
+              "containerImage, "
+              "podTemplate, cache, cacheSerializable, cacheVersion, retries, "
+              "interruptible, environment, taskConfig, unset"),
+          "UNKNOWN_FIELD", v1::Violation::INVALID_VALUE);
+      violation.set_hook(hook);
+      violation.set_layer(layer);
+      parsed.unknown_fields.push_back(std::move(violation));
+    }
+  }
+  std::sort(parsed.unknown_fields.begin(), parsed.unknown_fields.end(),
+            [](const v1::Violation& a, const v1::Violation& b) {
+              return a.field() < b.field();
+            });
+  JsonParseOptions options;
+  options.ignore_unknown_fields = true;  // each one is reported above
+  status = google::protobuf::util::JsonStringToMessage(
+      absl::StrCat("{\"hooks\":", json, "}"), &parsed.map, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("override map: ", status.ToString(),
-                     " (fields are TaskNodeOverrides': resources, extendedResources, "
-                     "containerImage, podTemplate, cache, cacheSerializable, cacheVersion, "
-                     "retries, interruptible, environment, taskConfig, unset)"));
+        absl::StrCat("override map: ", status.ToString()));
   }
-  return map;
+  return parsed;
 }
 
 absl::StatusOr<std::string> YamlToJson(absl::string_view yaml) {

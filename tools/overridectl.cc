@@ -29,8 +29,10 @@ constexpr char kUsage[] =
     "  overridectl inspect CLOSURE [--json]\n"
     "  overridectl resolve --closure F [--launch-plan F] [--execution F]\n"
     "                      [--explain] [--json] [--warn-unknown-hooks]\n"
-    "CLOSURE: flyteidl CompiledWorkflowClosure as JSON (as flytectl prints it) or binary.\n"
-    "Override maps: {hook: TaskNodeOverrides} as JSON, or YAML (.yaml, .yml).\n";
+    "CLOSURE: flyteidl CompiledWorkflowClosure as JSON (as flytectl prints it) "
+    "or binary.\n"
+    "Override maps: {hook: TaskNodeOverrides} as JSON, or YAML (.yaml, "
+    ".yml).\n";
 
 int Fail(const std::string& message) {
   std::cerr << "overridectl: " << message << "\n";
@@ -44,12 +46,14 @@ struct Args {
 };
 
 bool ParseArgs(int argc, char** argv, const std::vector<std::string>& valued,
-               const std::vector<std::string>& boolean, Args* args, std::string* error) {
+               const std::vector<std::string>& boolean, Args* args,
+               std::string* error) {
   for (int i = 2; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
     bool has_value = false;
-    if (size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != std::string::npos) {
+    if (size_t eq = arg.find('=');
+        absl::StartsWith(arg, "--") && eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
       has_value = true;
@@ -63,7 +67,9 @@ bool ParseArgs(int argc, char** argv, const std::vector<std::string>& valued,
         value = argv[++i];
       }
       args->values[arg] = value;
-    } else if (std::find(boolean.begin(), boolean.end(), arg) != boolean.end() && !has_value) {
+    } else if (std::find(boolean.begin(), boolean.end(), arg) !=
+                   boolean.end() &&
+               !has_value) {
       args->switches[arg] = true;
     } else if (absl::StartsWith(arg, "-")) {
       *error = absl::StrCat("unknown flag ", arg);
@@ -75,20 +81,29 @@ bool ParseArgs(int argc, char** argv, const std::vector<std::string>& valued,
   return true;
 }
 
-absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> LoadClosure(const std::string& path) {
+absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> LoadClosure(
+    const std::string& path) {
   auto bytes = ReadFile(path);
   if (!bytes.ok()) return bytes.status();
   return ParseClosure(*bytes);
 }
 
-absl::Status LoadMap(const std::string& path,
-                     google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>* out) {
+absl::Status LoadMap(
+    const std::string& path, absl::string_view field, v1::Layer layer,
+    google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>* out,
+    std::vector<v1::Violation>* violations) {
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
-  const bool yaml = absl::EndsWith(path, ".yaml") || absl::EndsWith(path, ".yml");
-  auto map = ParseOverrideMap(*text, yaml);
-  if (!map.ok()) return absl::InvalidArgumentError(absl::StrCat(path, ": ", map.status().message()));
-  *out = map->hooks();
+  const bool yaml =
+      absl::EndsWith(path, ".yaml") || absl::EndsWith(path, ".yml");
+  auto parsed = ParseOverrideMap(*text, yaml, field, layer);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": ", parsed.status().message()));
+  }
+  *out = std::move(*parsed->map.mutable_hooks());
+  for (auto& violation : parsed->unknown_fields)
+    violations->push_back(std::move(violation));
   return absl::OkStatus();
 }
 
@@ -96,11 +111,14 @@ int Inspect(int argc, char** argv) {
   Args args;
   std::string error;
   if (!ParseArgs(argc, argv, {}, {"--json"}, &args, &error)) return Fail(error);
-  if (args.positional.size() != 1) return Fail(absl::StrCat("inspect takes one CLOSURE\n", kUsage));
+  if (args.positional.size() != 1)
+    return Fail(absl::StrCat("inspect takes one CLOSURE\n", kUsage));
   auto closure = LoadClosure(args.positional[0]);
   if (!closure.ok()) return Fail(std::string(closure.status().message()));
   const v1::InspectWorkflowResponse response = resolver::Inspect(*closure, {});
-  std::cout << (args.switches["--json"] ? resolver::DeterministicJson(response, true) + "\n" : InspectTable(response));
+  std::cout << (args.switches["--json"]
+                    ? resolver::DeterministicJson(response, true) + "\n"
+                    : InspectTable(response));
   std::vector<v1::Violation> diagnostics(response.diagnostics().begin(),
                                          response.diagnostics().end());
   std::cerr << ViolationLines(diagnostics, "error");
@@ -111,21 +129,29 @@ int Resolve(int argc, char** argv) {
   Args args;
   std::string error;
   if (!ParseArgs(argc, argv, {"--closure", "--launch-plan", "--execution"},
-                 {"--explain", "--json", "--warn-unknown-hooks"}, &args, &error)) {
+                 {"--explain", "--json", "--warn-unknown-hooks"}, &args,
+                 &error)) {
     return Fail(error);
   }
-  if (!args.positional.empty()) return Fail(absl::StrCat("unexpected ", args.positional[0]));
-  if (!args.values.count("--closure")) return Fail(absl::StrCat("--closure is required\n", kUsage));
+  if (!args.positional.empty())
+    return Fail(absl::StrCat("unexpected ", args.positional[0]));
+  if (!args.values.count("--closure"))
+    return Fail(absl::StrCat("--closure is required\n", kUsage));
   v1::ResolveRequest request;
   auto closure = LoadClosure(args.values["--closure"]);
   if (!closure.ok()) return Fail(std::string(closure.status().message()));
   *request.mutable_closure() = *std::move(closure);
+  std::vector<v1::Violation> unknown_fields;
   if (args.values.count("--launch-plan")) {
-    auto status = LoadMap(args.values["--launch-plan"], request.mutable_launch_plan_overrides());
+    auto status = LoadMap(
+        args.values["--launch-plan"], "launch_plan_overrides", v1::LAUNCH_PLAN,
+        request.mutable_launch_plan_overrides(), &unknown_fields);
     if (!status.ok()) return Fail(std::string(status.message()));
   }
   if (args.values.count("--execution")) {
-    auto status = LoadMap(args.values["--execution"], request.mutable_execution_overrides());
+    auto status = LoadMap(args.values["--execution"], "execution_overrides",
+                          v1::EXECUTION, request.mutable_execution_overrides(),
+                          &unknown_fields);
     if (!status.ok()) return Fail(std::string(status.message()));
   }
   const bool json = args.switches["--json"];
@@ -138,6 +164,8 @@ int Resolve(int argc, char** argv) {
   }
 
   resolver::ResolveResult result = resolver::Resolve(request, {});
+  result.violations.insert(result.violations.end(), unknown_fields.begin(),
+                           unknown_fields.end());
   if (!result.ok()) {
     std::cerr << ViolationLines(result.violations, "error");
     std::cerr << result.violations.size() << " violation"
@@ -148,7 +176,8 @@ int Resolve(int argc, char** argv) {
   std::vector<v1::Violation> warnings(result.response.warnings().begin(),
                                       result.response.warnings().end());
   std::cerr << ViolationLines(warnings, "warning");
-  std::cout << (json ? resolver::DeterministicJson(result.response, true) + "\n" : ResolveTable(result.response, explain));
+  std::cout << (json ? resolver::DeterministicJson(result.response, true) + "\n"
+                     : ResolveTable(result.response, explain));
   return 0;
 }
 

@@ -18,7 +18,8 @@ std::string ResolveTable(const v1::ResolveResponse& response, bool shadowed);
 std::string InspectTable(const v1::InspectWorkflowResponse& response);
 
 // "error: REASON field: description" lines (warnings with "warning:").
-std::string ViolationLines(const std::vector<v1::Violation>& violations, const char* kind);
+std::string ViolationLines(const std::vector<v1::Violation>& violations,
+                           const char* kind);
 
 // Compact JSON of a message, for one-line display.
 std::string CompactJson(const google::protobuf::Message& message);
