@@ -1,6 +1,8 @@
 #include "resolver/digest.h"
 
-#include <openssl/sha.h>
+#include <openssl/evp.h>
+
+#include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -9,12 +11,12 @@
 namespace flyteoverride::resolver {
 namespace {
 
-void Update(SHA256_CTX* ctx, const google::protobuf::Message& message) {
+void Update(EVP_MD_CTX* ctx, const google::protobuf::Message& message) {
   const std::string bytes = DeterministicBytes(message);
   // Length-prefixed, so that parts cannot run into each other.
   const std::string length = absl::StrCat(bytes.size(), ":");
-  SHA256_Update(ctx, length.data(), length.size());
-  SHA256_Update(ctx, bytes.data(), bytes.size());
+  EVP_DigestUpdate(ctx, length.data(), length.size());
+  EVP_DigestUpdate(ctx, bytes.data(), bytes.size());
 }
 
 }  // namespace
@@ -26,16 +28,18 @@ std::string InputDigest(const v1::ResolveRequest& request) {
   v1::ResolveOptions options;
   options.set_unknown_hooks(request.options().unknown_hooks());
 
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  Update(&ctx, request.closure());
-  Update(&ctx, launch_plan);
-  Update(&ctx, execution);
-  Update(&ctx, options);
-  unsigned char hash[SHA256_DIGEST_LENGTH];
-  SHA256_Final(hash, &ctx);
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
+                                                              &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Update(ctx.get(), request.closure());
+  Update(ctx.get(), launch_plan);
+  Update(ctx.get(), execution);
+  Update(ctx.get(), options);
+  unsigned char hash[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_DigestFinal_ex(ctx.get(), hash, &size);
   return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(hash), sizeof(hash)));
+      absl::string_view(reinterpret_cast<const char*>(hash), size));
 }
 
 }  // namespace flyteoverride::resolver

@@ -1,0 +1,39 @@
+#include "resolver/strict_json.h"
+
+#include "absl/strings/str_join.h"
+#include "flyteidl/core/workflow.pb.h"
+#include "gtest/gtest.h"
+#include "resolver/test_util.h"
+
+namespace flyteoverride::resolver {
+namespace {
+
+std::string Unknown(absl::string_view json) {
+  return absl::StrJoin(
+      UnknownJsonFields(testing::ParseJson<google::protobuf::Value>(json),
+                        *flyteidl::core::TaskNodeOverrides::descriptor(), ""),
+      ",");
+}
+
+TEST(StrictJson, EveryUnknownMemberIsReportedWithItsPath) {
+  EXPECT_EQ(
+      Unknown(R"({"timeout": "1h", "retries": 1, "resources": {"limit": [],
+                        "requests": [{"name": "CPU", "value": "1", "unit": "m"}]}})"),
+      "resources.limit,resources.requests[0].unit,timeout");
+}
+
+TEST(StrictJson, JsonAndProtoNamesAreBothKnown) {
+  EXPECT_EQ(
+      Unknown(
+          R"({"containerImage": "a", "container_image": "b", "cacheSerializable": true})"),
+      "");
+}
+
+TEST(StrictJson, FreeFormFieldsAreNotJudged) {
+  EXPECT_EQ(Unknown(R"({"taskConfig": {"anything": {"goes": 1}},
+                        "podTemplate": {"dataConfig": {}}, "environment": {"X": "1"}})"),
+            "");
+}
+
+}  // namespace
+}  // namespace flyteoverride::resolver
