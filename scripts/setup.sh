@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the build and the tests need from Debian's archive. Idempotent:
+# it asks apt only for packages that are missing.
+set -euo pipefail
+
+packages=(
+  bazel-bootstrap
+  g++
+  python3
+  protobuf-compiler
+  protobuf-compiler-grpc
+  libprotobuf-dev
+  libgrpc++-dev
+  libabsl-dev
+  libspdlog-dev
+  libgtest-dev
+  libgmock-dev
+  libbenchmark-dev
+  libyaml-cpp-dev
+  libsqlite3-dev
+  libre2-dev
+  libssl-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
