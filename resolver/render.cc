@@ -160,9 +160,19 @@ void RenderRuntimeOverrides(const LeafSet& leaves, TaskNodeOverrides* out) {
     for (const Leaf* set : runtime_config)
       replaced |= ReplacedBy(*set, leaf.key.key);
     if (replaced) continue;
+    // Null the outermost member with nothing left beneath it, so the patch
+    // leaves no empty objects the effective configuration does not have.
+    absl::string_view pointer = leaf.key.key;
+    for (size_t slash = pointer.find('/', 1); slash != absl::string_view::npos;
+         slash = pointer.find('/', slash + 1)) {
+      if (!leaves.HasLiveUnder(pointer.substr(0, slash))) {
+        pointer = pointer.substr(0, slash);
+        break;
+      }
+    }
     Value null_value;
     null_value.set_null_value(google::protobuf::NULL_VALUE);
-    SetAtPointer(out->mutable_task_config(), leaf.key.key, null_value);
+    SetAtPointer(out->mutable_task_config(), pointer, null_value);
   }
 }
 

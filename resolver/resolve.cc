@@ -38,13 +38,7 @@ class Resolver {
                                    .interruptible();
     for (const Instance& instance : walk_.instances)
       ResolveInstance(instance, interruptible);
-    if (result_.violations.size() > limits_.max_violations) {
-      const size_t more = result_.violations.size() - limits_.max_violations;
-      result_.violations.resize(limits_.max_violations);
-      result_.violations.push_back(MakeViolation(
-          "", absl::StrCat(more, " more violations not shown"),
-          "MORE_VIOLATIONS", result_.violations.back().category()));
-    }
+    CapViolations(limits_.max_violations, &result_.violations);
     if (!result_.ok()) result_.response.clear_nodes();
     return std::move(result_);
   }
@@ -178,6 +172,16 @@ class Resolver {
 };
 
 }  // namespace
+
+void CapViolations(size_t max, std::vector<v1::Violation>* violations) {
+  if (violations->size() <= max) return;
+  const size_t more = violations->size() - max;
+  const v1::Violation::Category category = (*violations)[max].category();
+  violations->resize(max);
+  violations->push_back(
+      MakeViolation("", absl::StrCat(more, " more violations not shown"),
+                    "MORE_VIOLATIONS", category));
+}
 
 ResolveResult Resolve(const v1::ResolveRequest& request,
                       const ResolveLimits& limits) {

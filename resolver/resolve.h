@@ -30,6 +30,10 @@ struct ResolveResult {
   bool ok() const { return violations.empty(); }
 };
 
+// Keeps the first `max` violations and sums the rest up in one more, so a
+// response stays readable (and bounded) whatever the input.
+void CapViolations(size_t max, std::vector<v1::Violation>* violations);
+
 // Uses request.closure, the two override maps and options.explain and
 // options.unknown_hooks; execution_id, dry_run and rewrite_closure are the
 // caller's concern.

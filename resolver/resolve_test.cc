@@ -215,6 +215,16 @@ TEST(Resolve, UnsetRemovesLowerLayersValuesBeforeTheLayersOwn) {
             "resources.limits.cpu,environment.DEBUG,environment.MODE");
 }
 
+TEST(Resolve, UnsetTaskConfigNullsWholeMembersInThePatch) {
+  const auto result =
+      ResolveJson(Closure(TaskNode("n0", "t", Hook("h")), "", kTask), "{}",
+                  R"({"h": {"unset": ["task_config"]}})");
+  const auto& node = NodeAt(result, "n0");
+  EXPECT_FALSE(node.effective().has_task_config());
+  EXPECT_EQ(DeterministicJson(node.overrides().task_config(), false),
+            R"({"queue":null,"spark":null})");
+}
+
 TEST(Resolve, UnsetThenSetAgainInAHigherLayer) {
   const auto result = ResolveJson(
       Closure(TaskNode("n0", "t", Hook("h")), "", kTask),

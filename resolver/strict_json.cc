@@ -37,8 +37,7 @@ void Walk(const Value& json, const Descriptor& type, const std::string& path,
       out->push_back(child_path);
       continue;
     }
-    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE ||
-        field->name() == "pod_template") {
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) {
       continue;
     }
     if (field->is_map()) {

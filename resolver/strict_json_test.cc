@@ -31,8 +31,15 @@ TEST(StrictJson, JsonAndProtoNamesAreBothKnown) {
 
 TEST(StrictJson, FreeFormFieldsAreNotJudged) {
   EXPECT_EQ(Unknown(R"({"taskConfig": {"anything": {"goes": 1}},
-                        "podTemplate": {"dataConfig": {}}, "environment": {"X": "1"}})"),
+                        "podTemplate": {"podSpec": {"any": [1]}}, "environment": {"X": "1"}})"),
             "");
+}
+
+TEST(StrictJson, PodTemplateMembersTheSubsetLacksAreRefusedNotDropped) {
+  EXPECT_EQ(
+      Unknown(
+          R"({"podTemplate": {"dataConfig": {}, "primaryContainerName": "c"}})"),
+      "podTemplate.dataConfig");
 }
 
 }  // namespace

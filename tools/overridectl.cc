@@ -164,8 +164,14 @@ int Resolve(int argc, char** argv) {
   }
 
   resolver::ResolveResult result = resolver::Resolve(request, {});
-  result.violations.insert(result.violations.end(), unknown_fields.begin(),
+  // Unknown fields first: they may explain the violations that follow.
+  result.violations.insert(result.violations.begin(), unknown_fields.begin(),
                            unknown_fields.end());
+  resolver::CapViolations(resolver::ResolveLimits().max_violations,
+                          &result.violations);
+  std::vector<v1::Violation> warnings(result.response.warnings().begin(),
+                                      result.response.warnings().end());
+  std::cerr << ViolationLines(warnings, "warning");
   if (!result.ok()) {
     std::cerr << ViolationLines(result.violations, "error");
     std::cerr << result.violations.size() << " violation"
@@ -173,9 +179,6 @@ int Resolve(int argc, char** argv) {
     return 1;
   }
   result.response.set_input_digest(resolver::InputDigest(request));
-  std::vector<v1::Violation> warnings(result.response.warnings().begin(),
-                                      result.response.warnings().end());
-  std::cerr << ViolationLines(warnings, "warning");
   std::cout << (json ? resolver::DeterministicJson(result.response, true) + "\n"
                      : ResolveTable(result.response, explain));
   return 0;
