@@ -35,8 +35,9 @@ struct Pending {
 
 class Walker {
  public:
-  Walker(const CompiledWorkflowClosure& closure, const WalkLimits& limits)
-      : closure_(closure), limits_(limits) {
+  Walker(const CompiledWorkflowClosure& closure, const WalkLimits& limits,
+         const WalkRoot& root)
+      : closure_(closure), limits_(limits), root_(root) {
     for (const auto& task : closure.tasks()) {
       tasks_.try_emplace(KeyOf(task.template_().id()), &task.template_());
     }
@@ -50,8 +51,16 @@ class Walker {
       Fail("closure.primary", "the closure has no primary workflow");
       return std::move(walk_);
     }
-    walk_.scopes.push_back({&closure_.primary().template_(), -1, ""});
-    PushWorkflow(0, -1, 0);
+    walk_.scopes.push_back({&closure_.primary().template_(), -1, root_.prefix});
+    int chain = -1;
+    if (root_.hooks != nullptr) {
+      for (const v1::AppliedHook& hook : *root_.hooks) {
+        walk_.links.push_back({hook.name(), nullptr, nullptr, &hook,
+                               hook.declared_at(), -1, chain});
+        chain = static_cast<int>(walk_.links.size()) - 1;
+      }
+    }
+    PushWorkflow(0, chain, 0);
     while (!stack_.empty() && !stopped_) {
       const Pending item = stack_.back();
       stack_.pop_back();
@@ -95,8 +104,8 @@ class Walker {
            v1::Violation::BAD_CLOSURE, path);
     }
     CheckConflict(name, defaults, item.node, path);
-    walk_.links.push_back(
-        {name, defaults, item.node, std::move(path), item.scope, chain});
+    walk_.links.push_back({name, defaults, item.node, nullptr, std::move(path),
+                           item.scope, chain});
     return static_cast<int>(walk_.links.size()) - 1;
   }
 
@@ -261,6 +270,7 @@ class Walker {
 
   const CompiledWorkflowClosure& closure_;
   const WalkLimits limits_;
+  const WalkRoot& root_;
   absl::flat_hash_map<IdKey, const TaskTemplate*> tasks_;
   absl::flat_hash_map<IdKey, const WorkflowTemplate*> workflows_;
   absl::flat_hash_map<absl::string_view, int> first_declaration_;
@@ -283,8 +293,8 @@ std::vector<const HookLink*> ClosureWalk::HookChain(
 }
 
 ClosureWalk WalkClosure(const CompiledWorkflowClosure& closure,
-                        const WalkLimits& limits) {
-  return Walker(closure, limits).Run();
+                        const WalkLimits& limits, const WalkRoot& root) {
+  return Walker(closure, limits, root).Run();
 }
 
 }  // namespace flyteoverride::resolver

@@ -8,6 +8,7 @@
 
 #include "absl/strings/string_view.h"
 #include "flyteidl/core/compiler.pb.h"
+#include "flyteoverride/v1/record.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 
 namespace flyteoverride::resolver {
@@ -33,7 +34,11 @@ struct HookLink {
   absl::string_view name;
   // Node-level defaults; null when the node declares none (draft IDL form).
   const flyteidl::core::TaskNodeOverrides* defaults;
-  const flyteidl::core::Node* node;
+  const flyteidl::core::Node*
+      node;  // null for a hook covering a dynamic parent
+  // Set for a hook covering the dynamic task whose closure is walked: its
+  // DECORATOR documents as recorded, instead of defaults and scopes.
+  const v1::AppliedHook* applied = nullptr;
   std::string declared_at;  // node path of the declaring node
   int scope;                // the scope the declaring node sits in
   int parent;               // index into ClosureWalk::links; -1 at the top
@@ -63,10 +68,18 @@ struct ClosureWalk {
   std::vector<const HookLink*> HookChain(const Instance& instance) const;
 };
 
+// Where a walked closure sits: at the top of an execution (the default), or
+// beneath the node of a dynamic task, whose hooks then cover every instance
+// as outer hooks. `hooks` (outermost first) must outlive the walk.
+struct WalkRoot {
+  std::string prefix;  // "" or the dynamic task's node path plus "/"
+  const google::protobuf::RepeatedPtrField<v1::AppliedHook>* hooks = nullptr;
+};
+
 // Walks the primary workflow of `closure` (nodes and failure node, into
 // sub-workflows, branches and array nodes). Never recurses on input depth.
 ClosureWalk WalkClosure(const flyteidl::core::CompiledWorkflowClosure& closure,
-                        const WalkLimits& limits);
+                        const WalkLimits& limits, const WalkRoot& root = {});
 
 }  // namespace flyteoverride::resolver
 

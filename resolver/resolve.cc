@@ -22,11 +22,13 @@ using OverrideMap = google::protobuf::Map<std::string, TaskNodeOverrides>;
 
 class Resolver {
  public:
-  Resolver(const v1::ResolveRequest& request, const ResolveLimits& limits)
+  Resolver(const v1::ResolveRequest& request, const ResolveLimits& limits,
+           const ResolveContext& context)
       : request_(request),
         limits_(limits),
+        context_(context),
         explain_(request.options().explain()),
-        walk_(WalkClosure(request.closure(), limits.walk)) {}
+        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context))) {}
 
   ResolveResult Run() && {
     result_.violations = walk_.violations;
@@ -47,6 +49,7 @@ class Resolver {
   void CheckDocuments() {
     ValidateClosureDefaults(walk_, &result_.violations);
     for (const HookLink& link : walk_.links) declared_.insert(link.name);
+    if (!context_.parent_path.empty()) return;  // judged when recorded
     CheckMap(request_.launch_plan_overrides(), "launch_plan_overrides",
              v1::LAUNCH_PLAN);
     CheckMap(request_.execution_overrides(), "execution_overrides",
@@ -123,6 +126,33 @@ class Resolver {
     }
   }
 
+  static WalkRoot RootOf(const ResolveContext& context) {
+    if (context.parent_path.empty()) return {};
+    return {absl::StrCat(context.parent_path, "/"), &context.parent_hooks};
+  }
+
+  // A hook's DECORATOR documents in order: its node-level defaults, then
+  // enclosing workflows' defaults innermost to primary (an outer author can
+  // set defaults for hooks of a workflow it cannot edit); for a dynamic
+  // parent's hook, the documents recorded for it.
+  std::vector<const TaskNodeOverrides*> DecoratorDocuments(
+      const HookLink& hook) const {
+    std::vector<const TaskNodeOverrides*> docs;
+    if (hook.applied != nullptr) {
+      for (const auto& doc : hook.applied->decorator()) docs.push_back(&doc);
+      return docs;
+    }
+    if (hook.defaults != nullptr) docs.push_back(hook.defaults);
+    for (int s = hook.scope; s >= 0; s = walk_.scopes[s].parent) {
+      const auto& defaults =
+          walk_.scopes[s].workflow->runtime_override_defaults();
+      if (defaults.empty()) continue;
+      auto it = defaults.find(std::string(hook.name));
+      if (it != defaults.end()) docs.push_back(&it->second);
+    }
+    return docs;
+  }
+
   void ResolveInstance(const Instance& instance, bool workflow_interruptible) {
     LeafSet leaves(explain_);
     ApplyTaskTemplate(*instance.task, {v1::TASK, {}, {}}, &leaves);
@@ -130,18 +160,21 @@ class Resolver {
                       {v1::COMPILED, {}, instance.path}, &leaves);
     leaves.MarkBase();
     const std::vector<const HookLink*> chain = Chain(instance);
+    std::vector<v1::AppliedHook>* applied = nullptr;
+    if (context_.collect_applied_hooks) {
+      applied = &result_.applied_hooks.emplace_back();
+    }
     for (const HookLink* hook : chain) {
       const Origin origin{v1::DECORATOR, hook->name, hook->declared_at};
-      if (hook->defaults != nullptr)
-        ApplyOverrides(*hook->defaults, origin, &leaves);
-      // Enclosing workflows' defaults, innermost to primary: an outer author
-      // can set defaults for hooks of a workflow it cannot edit.
-      for (int s = hook->scope; s >= 0; s = walk_.scopes[s].parent) {
-        const auto& defaults =
-            walk_.scopes[s].workflow->runtime_override_defaults();
-        if (defaults.empty()) continue;
-        auto it = defaults.find(std::string(hook->name));
-        if (it != defaults.end()) ApplyOverrides(it->second, origin, &leaves);
+      v1::AppliedHook* record = nullptr;
+      if (applied != nullptr) {
+        record = &applied->emplace_back();
+        record->set_name(std::string(hook->name));
+        record->set_declared_at(hook->declared_at);
+      }
+      for (const TaskNodeOverrides* doc : DecoratorDocuments(*hook)) {
+        ApplyOverrides(*doc, origin, &leaves);
+        if (record != nullptr) *record->add_decorator() = *doc;
       }
     }
     ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain,
@@ -149,7 +182,10 @@ class Resolver {
     ApplyLayer(request_.execution_overrides(), v1::EXECUTION, chain, &leaves);
     leaves.Sort();
     ValidateMergedResources(leaves, instance.path, &result_.violations);
-    if (!result_.ok()) return;  // the nodes would be dropped anyway
+    if (!result_.ok()) {  // the nodes would be dropped anyway
+      result_.applied_hooks.clear();
+      return;
+    }
 
     v1::ResolvedNode* node = result_.response.add_nodes();
     node->set_node_path(instance.path);
@@ -165,6 +201,7 @@ class Resolver {
 
   const v1::ResolveRequest& request_;
   const ResolveLimits& limits_;
+  const ResolveContext& context_;
   const bool explain_;
   const ClosureWalk walk_;
   absl::flat_hash_set<absl::string_view> declared_;
@@ -184,8 +221,9 @@ void CapViolations(size_t max, std::vector<v1::Violation>* violations) {
 }
 
 ResolveResult Resolve(const v1::ResolveRequest& request,
-                      const ResolveLimits& limits) {
-  return Resolver(request, limits).Run();
+                      const ResolveLimits& limits,
+                      const ResolveContext& context) {
+  return Resolver(request, limits, context).Run();
 }
 
 }  // namespace flyteoverride::resolver

@@ -6,6 +6,7 @@
 
 #include <vector>
 
+#include "flyteoverride/v1/record.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/closure_walk.h"
 
@@ -17,6 +18,19 @@ struct ResolveLimits {
   size_t max_violations = 100;
 };
 
+// Where the closure sits and what to collect besides the response.
+struct ResolveContext {
+  // For ResolveDynamic: the node path of the dynamic task that produced the
+  // closure, and its hooks as recorded (outermost first). They cover every
+  // instance as outer hooks; node paths start with `parent_path` + "/". The
+  // override maps were judged when recorded, so they are not judged again
+  // (hooks they name that this closure lacks are simply unused).
+  std::string parent_path;
+  google::protobuf::RepeatedPtrField<v1::AppliedHook> parent_hooks;
+  // Fill ResolveResult::applied_hooks, for recording.
+  bool collect_applied_hooks = false;
+};
+
 // The outcome of a resolve. Violations are the caller's or the closure's
 // problems, not failures of the resolver: each is a value to show a user.
 struct ResolveResult {
@@ -26,6 +40,9 @@ struct ResolveResult {
   // Empty when the request resolved; otherwise every problem found, closure
   // problems first.
   std::vector<v1::Violation> violations;
+  // With ResolveContext::collect_applied_hooks: per node, in response order,
+  // the hooks that applied and their DECORATOR documents.
+  std::vector<std::vector<v1::AppliedHook>> applied_hooks;
 
   bool ok() const { return violations.empty(); }
 };
@@ -38,7 +55,8 @@ void CapViolations(size_t max, std::vector<v1::Violation>* violations);
 // options.unknown_hooks; execution_id, dry_run and rewrite_closure are the
 // caller's concern.
 ResolveResult Resolve(const v1::ResolveRequest& request,
-                      const ResolveLimits& limits);
+                      const ResolveLimits& limits,
+                      const ResolveContext& context = {});
 
 }  // namespace flyteoverride::resolver
 

@@ -301,5 +301,43 @@ TEST(Resolve, SameInputGivesSameBytes) {
   }
 }
 
+TEST(Resolve, DynamicParentHooksCoverTheNewNodesAsOuterHooks) {
+  const auto closure = Closure(absl::StrCat(TaskNode("d0", "t", Hook("inner")),
+                                            ",", TaskNode("d1", "t")),
+                               "", kTask);
+  v1::ResolveRequest request;
+  *request.mutable_closure() = closure;
+  // The execution's maps name hooks of the parent workflow too ("other").
+  *request.mutable_execution_overrides() =
+      testing::ParseJson<v1::OverrideMap>(
+          R"({"hooks": {"train": {"retries": 4}, "inner": {"retries": 5}, "other": {}}})")
+          .hooks();
+  request.mutable_options()->set_explain(true);
+  ResolveContext context;
+  context.parent_path = "n1/n0";
+  v1::AppliedHook* train = context.parent_hooks.Add();
+  train->set_name("train");
+  train->set_declared_at("n1");
+  train->add_decorator()->set_cache_version("from-parent");
+  context.collect_applied_hooks = true;
+
+  const ResolveResult result = Resolve(request, {}, context);
+  ASSERT_TRUE(result.ok()) << Reasons(result);
+  ASSERT_EQ(result.response.nodes_size(), 2);
+  const auto& inner = NodeAt(result, "n1/n0/d0");
+  EXPECT_EQ(absl::StrJoin(inner.hooks(), ","), "train,inner");
+  EXPECT_EQ(ValueOf(inner, "retries"), "5");  // innermost wins in EXECUTION
+  EXPECT_EQ(ValueOf(inner, "cache_version"), "from-parent");
+  const auto& plain = NodeAt(result, "n1/n0/d1");
+  EXPECT_EQ(ValueOf(plain, "retries"), "4");
+  EXPECT_EQ(FieldOf(plain, "cache_version").assignment().declared_at(), "n1");
+  // What a record keeps, so that a dynamic task of a dynamic task works too.
+  ASSERT_EQ(result.applied_hooks.size(), 2u);
+  ASSERT_EQ(result.applied_hooks[0].size(), 2u);
+  EXPECT_EQ(result.applied_hooks[0][0].decorator(0).cache_version(),
+            "from-parent");
+  EXPECT_EQ(result.applied_hooks[0][1].declared_at(), "n1/n0/d0");
+}
+
 }  // namespace
 }  // namespace flyteoverride::resolver
