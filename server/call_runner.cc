@@ -1,0 +1,75 @@
+#include "server/call_runner.h"
+
+#include "absl/strings/str_format.h"
+#include "server/logging.h"
+
+namespace flyteoverride::server {
+namespace {
+
+std::vector<double> CountBuckets() {
+  return {0, 1, 10, 100, 1000, 10000, 100000, 1000000};
+}
+
+}  // namespace
+
+CallRunner::CallRunner(Registry* registry, Admission* admission,
+                       absl::Duration default_deadline)
+    : admission_(admission),
+      default_deadline_(default_deadline),
+      calls_(registry->AddCounter("override_resolver_calls_total",
+                                  "Calls handled, by RPC and status code.",
+                                  {"rpc", "code"})),
+      latency_(registry->AddHistogram(
+          "override_resolver_call_duration_seconds",
+          "Call latency, admission wait included, by RPC.", {"rpc"},
+          LatencyBuckets())),
+      nodes_(registry->AddHistogram(
+          "override_resolver_call_nodes",
+          "Task node instances resolved or returned per call.", {"rpc"},
+          CountBuckets())),
+      hooks_(registry->AddHistogram(
+          "override_resolver_call_hooks",
+          "Hooks applied (summed over nodes) or listed per call.", {"rpc"},
+          CountBuckets())),
+      in_flight_(registry
+                     ->AddGauge("override_resolver_calls_in_flight",
+                                "Calls admitted and not yet finished.", {})
+                     .WithLabels({})) {}
+
+absl::Status CallRunner::Run(
+    absl::string_view rpc, absl::string_view execution, absl::Time deadline,
+    absl::FunctionRef<absl::Status(CallStats*, absl::Time)> body) {
+  const absl::Time start = absl::Now();
+  if (deadline == absl::InfiniteFuture()) deadline = start + default_deadline_;
+  CallStats stats;
+  absl::Status status = admission_->Enter(deadline);
+  if (status.ok()) {
+    in_flight_.Add(1);
+    status = absl::Now() < deadline
+                 ? body(&stats, deadline)
+                 : absl::DeadlineExceededError(
+                       "the call's deadline passed before it started");
+    in_flight_.Add(-1);
+    admission_->Leave();
+  }
+  const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+  const std::string code = absl::StatusCodeToString(status.code());
+  calls_.WithLabels({rpc, code}).Increment();
+  latency_.WithLabels({rpc}).Observe(seconds);
+  nodes_.WithLabels({rpc}).Observe(stats.nodes);
+  hooks_.WithLabels({rpc}).Observe(stats.hooks);
+  LogEvent(status.ok() || status.code() != absl::StatusCode::kInternal
+               ? spdlog::level::info
+               : spdlog::level::err,
+           "call",
+           {{"rpc", std::string(rpc)},
+            {"execution", std::string(execution)},
+            {"nodes", absl::StrCat(stats.nodes)},
+            {"hooks", absl::StrCat(stats.hooks)},
+            {"code", code},
+            {"latency_ms", absl::StrFormat("%.3f", seconds * 1000)},
+            {"error", std::string(status.message())}});
+  return status;
+}
+
+}  // namespace flyteoverride::server

@@ -1,0 +1,175 @@
+#include "server/http_api.h"
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "resolver/json_format.h"
+#include "resolver/strict_json.h"
+#include "server/status.h"
+
+namespace flyteoverride::server {
+namespace {
+
+constexpr char kJson[] = "application/json";
+
+HttpResponse Error(const absl::Status& status) {
+  return {HttpStatusFor(status.code()), kJson, HttpErrorBody(status)};
+}
+
+HttpResponse Json(const google::protobuf::Message& message) {
+  return {200, kJson, resolver::DeterministicJson(message, false)};
+}
+
+// Members outside the closure are read strictly (each unknown one reported);
+// the closure leniently, as flytectl's JSON carries fields the subset omits.
+template <typename Request>
+absl::Status ParseBody(const std::string& body, Request* request) {
+  google::protobuf::Value document;
+  if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
+      !document.has_struct_value()) {
+    return absl::InvalidArgumentError("the body is not a JSON object");
+  }
+  document.mutable_struct_value()->mutable_fields()->erase("closure");
+  std::vector<v1::Violation> unknown;
+  for (const std::string& path :
+       resolver::UnknownJsonFields(document, *Request::descriptor(), "")) {
+    v1::Violation violation;
+    violation.set_field(path);
+    violation.set_description(absl::StrCat("unknown field \"", path, "\""));
+    violation.set_reason("UNKNOWN_FIELD");
+    unknown.push_back(std::move(violation));
+  }
+  if (!unknown.empty()) {
+    return ViolationStatus(
+        absl::StatusCode::kInvalidArgument,
+        absl::StrCat("unknown field \"", unknown[0].field(), "\""), unknown);
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(body, request, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad request body: ", status.ToString()));
+  }
+  return absl::OkStatus();
+}
+
+std::string ExecutionName(
+    const flyteidl::core::WorkflowExecutionIdentifier& id) {
+  return id.name().empty()
+             ? ""
+             : absl::StrCat(id.project(), "/", id.domain(), "/", id.name());
+}
+
+}  // namespace
+
+template <typename Request, typename Response, typename Call>
+HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
+                           Call call) const {
+  Request request;
+  if (absl::Status status = ParseBody(http.body, &request); !status.ok())
+    return Error(status);
+  Response response;
+  std::string execution;
+  if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
+    execution = ExecutionName(request.execution_id());
+  }
+  const absl::Status status = runner_->Run(
+      rpc, execution, absl::InfiniteFuture(),
+      [&](CallStats* stats, absl::Time deadline) {
+        absl::StatusOr<Response> result = call(request, deadline, stats);
+        if (!result.ok()) return result.status();
+        response = *std::move(result);
+        return absl::OkStatus();
+      });
+  return status.ok() ? Json(response) : Error(status);
+}
+
+HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
+  // /v1/executions/{project}/{domain}/{name}
+  const std::vector<std::string> parts = absl::StrSplit(
+      http.path.substr(std::string("/v1/executions/").size()), '/');
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() ||
+      parts[2].empty()) {
+    return Error(absl::NotFoundError(
+        "use /v1/executions/{project}/{domain}/{name}[?node=PATH]"));
+  }
+  v1::GetResolvedRequest request;
+  request.mutable_execution_id()->set_project(parts[0]);
+  request.mutable_execution_id()->set_domain(parts[1]);
+  request.mutable_execution_id()->set_name(parts[2]);
+  if (auto node = http.query.find("node"); node != http.query.end()) {
+    request.set_node_path(node->second);
+  }
+  v1::GetResolvedResponse response;
+  const absl::Status status =
+      runner_->Run("GetResolved", ExecutionName(request.execution_id()),
+                   absl::InfiniteFuture(), [&](CallStats* stats, absl::Time) {
+                     auto result = service_->GetResolved(request, stats);
+                     if (!result.ok()) return result.status();
+                     response = *std::move(result);
+                     return absl::OkStatus();
+                   });
+  return status.ok() ? Json(response) : Error(status);
+}
+
+HttpResponse HttpApi::Handle(const HttpRequest& http) const {
+  const bool get = http.method == "GET";
+  const bool post = http.method == "POST";
+  if (get && http.path == "/healthz") return {200, "text/plain", "ok\n"};
+  if (get && http.path == "/readyz") {
+    const absl::Status ready = serving_->load()
+                                   ? service_->Ready()
+                                   : absl::UnavailableError("shutting down");
+    if (ready.ok()) return {200, "text/plain", "ready\n"};
+    return {503, "text/plain",
+            absl::StrCat("not ready: ", ready.message(), "\n")};
+  }
+  if (get && http.path == "/metrics") {
+    return {200, "text/plain; version=0.0.4; charset=utf-8",
+            registry_->Render()};
+  }
+  if (post && http.path == "/v1/inspect") {
+    return Post<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
+        http, "InspectWorkflow",
+        [this](const auto& r, absl::Time, CallStats* stats) {
+          return service_->InspectWorkflow(r, stats);
+        });
+  }
+  if (post && http.path == "/v1/resolve") {
+    return Post<v1::ResolveRequest, v1::ResolveResponse>(
+        http, "Resolve",
+        [this](const auto& r, absl::Time deadline, CallStats* stats) {
+          return service_->Resolve(r, deadline, stats);
+        });
+  }
+  if (post && http.path == "/v1/resolve-dynamic") {
+    return Post<v1::ResolveDynamicRequest, v1::ResolveDynamicResponse>(
+        http, "ResolveDynamic",
+        [this](const auto& r, absl::Time deadline, CallStats* stats) {
+          return service_->ResolveDynamic(r, deadline, stats);
+        });
+  }
+  if (get && absl::StartsWith(http.path, "/v1/executions/"))
+    return GetResolved(http);
+  return Error(absl::NotFoundError(
+      absl::StrCat("no route for ", http.method, " ", http.path)));
+}
+
+absl::StatusOr<int> HttpApi::Start(const HttpServerOptions& options) {
+  auto server = HttpServer::Start(
+      options, [this](const HttpRequest& r) { return Handle(r); });
+  if (!server.ok()) return server.status();
+  http_ = *std::move(server);
+  return http_->port();
+}
+
+void HttpApi::Stop() {
+  if (http_ != nullptr) http_->Stop();
+}
+
+}  // namespace flyteoverride::server

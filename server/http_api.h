@@ -1,0 +1,49 @@
+// The HTTP port: probes (/healthz, /readyz), /metrics, and the API as
+// HTTP/JSON in the proto3 JSON mapping, over the same OverrideService.
+#ifndef FLYTEOVERRIDE_SERVER_HTTP_API_H_
+#define FLYTEOVERRIDE_SERVER_HTTP_API_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/call_runner.h"
+#include "server/http_server.h"
+#include "server/metrics.h"
+#include "server/override_service.h"
+
+namespace flyteoverride::server {
+
+// Thread-safe routing; Start and Stop from one thread.
+class HttpApi {
+ public:
+  HttpApi(const OverrideService* service, CallRunner* runner,
+          const Registry* registry, const std::atomic<bool>* serving)
+      : service_(service),
+        runner_(runner),
+        registry_(registry),
+        serving_(serving) {}
+
+  // Serves on `options.address:options.port`; returns the bound port.
+  absl::StatusOr<int> Start(const HttpServerOptions& options);
+  void Stop();
+
+  // Routes one request; public for tests.
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  template <typename Request, typename Response, typename Call>
+  HttpResponse Post(const HttpRequest& http, const char* rpc, Call call) const;
+  HttpResponse GetResolved(const HttpRequest& http) const;
+
+  const OverrideService* const service_;
+  CallRunner* const runner_;
+  const Registry* const registry_;
+  const std::atomic<bool>* const serving_;
+  std::unique_ptr<HttpServer> http_;
+};
+
+}  // namespace flyteoverride::server
+
+#endif  // FLYTEOVERRIDE_SERVER_HTTP_API_H_

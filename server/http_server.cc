@@ -1,0 +1,129 @@
+#include "server/http_server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+
+namespace flyteoverride::server {
+
+// Per-request state, from the first callback of a request to its completion.
+struct Exchange {
+  HttpRequest request;
+  bool too_large = false;
+};
+
+struct HttpCallbacks {
+  static int CollectQuery(void* cls, MHD_ValueKind, const char* key,
+                          const char* value) {
+    static_cast<HttpRequest*>(cls)->query[key] = value == nullptr ? "" : value;
+    return MHD_YES;
+  }
+
+  static MHD_Result Send(MHD_Connection* connection,
+                         const HttpResponse& reply) {
+    MHD_Response* response = MHD_create_response_from_buffer(
+        reply.body.size(), const_cast<char*>(reply.body.data()),
+        MHD_RESPMEM_MUST_COPY);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            reply.content_type.c_str());
+    const MHD_Result result =
+        MHD_queue_response(connection, reply.status, response);
+    MHD_destroy_response(response);
+    return result;
+  }
+
+  // libmicrohttpd calls this once with no data, then once per body chunk,
+  // then once more with none left: then the request is complete.
+  static MHD_Result Access(void* cls, MHD_Connection* connection,
+                           const char* url, const char* method, const char*,
+                           const char* upload_data, size_t* upload_data_size,
+                           void** state) {
+    auto* server = static_cast<HttpServer*>(cls);
+    if (*state == nullptr) {
+      auto* exchange = new Exchange();
+      exchange->request.method = method;
+      exchange->request.path = url;
+      MHD_get_connection_values(
+          connection, MHD_GET_ARGUMENT_KIND,
+          reinterpret_cast<MHD_KeyValueIterator>(&CollectQuery),
+          &exchange->request);
+      *state = exchange;
+      return MHD_YES;
+    }
+    auto* exchange = static_cast<Exchange*>(*state);
+    if (*upload_data_size > 0) {
+      // Over the limit, the rest is read and dropped: memory stays bounded.
+      if (exchange->request.body.size() + *upload_data_size >
+          server->options_.max_body_bytes) {
+        exchange->too_large = true;
+        exchange->request.body.clear();
+      } else if (!exchange->too_large) {
+        exchange->request.body.append(upload_data, *upload_data_size);
+      }
+      *upload_data_size = 0;
+      return MHD_YES;
+    }
+    if (exchange->too_large) {
+      return Send(
+          connection,
+          {413, "application/json",
+           absl::StrCat(
+               R"({"code":8,"status":"RESOURCE_EXHAUSTED","message":"the body )",
+               R"(is larger than the server's limit of )",
+               server->options_.max_body_bytes, R"( bytes"})")});
+    }
+    return Send(connection, server->handler_(exchange->request));
+  }
+
+  static void Completed(void*, MHD_Connection*, void** state,
+                        MHD_RequestTerminationCode) {
+    delete static_cast<Exchange*>(*state);
+    *state = nullptr;
+  }
+};
+
+absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
+    const HttpServerOptions& options, Handler handler) {
+  std::unique_ptr<HttpServer> server(
+      new HttpServer(options, std::move(handler)));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(options.port));
+  if (inet_pton(AF_INET, options.address.c_str(), &address.sin_addr) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "HTTP bind address \"", options.address, "\" is not an IPv4 address"));
+  }
+  server->daemon_ = MHD_start_daemon(
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
+      static_cast<uint16_t>(options.port), nullptr, nullptr,
+      &HttpCallbacks::Access, server.get(), MHD_OPTION_SOCK_ADDR, &address,
+      MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(options.threads),
+      MHD_OPTION_CONNECTION_LIMIT,
+      static_cast<unsigned>(options.max_connections),
+      MHD_OPTION_CONNECTION_TIMEOUT,
+      static_cast<unsigned>(options.idle_timeout_seconds),
+      MHD_OPTION_NOTIFY_COMPLETED, &HttpCallbacks::Completed, nullptr,
+      MHD_OPTION_END);
+  if (server->daemon_ == nullptr) {
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen for HTTP on ", options.address, ":", options.port));
+  }
+  const MHD_DaemonInfo* info =
+      MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
+  server->port_ = info != nullptr ? info->port : options.port;
+  return server;
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Stop() {
+  if (daemon_ == nullptr) return;
+  MHD_stop_daemon(daemon_);
+  daemon_ = nullptr;
+}
+
+}  // namespace flyteoverride::server

@@ -1,0 +1,66 @@
+// A small HTTP/1.1 server over GNU libmicrohttpd: bounded request bodies,
+// connection limits and timeouts, one handler for every request.
+#ifndef FLYTEOVERRIDE_SERVER_HTTP_SERVER_H_
+#define FLYTEOVERRIDE_SERVER_HTTP_SERVER_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+
+struct MHD_Daemon;
+
+namespace flyteoverride::server {
+
+struct HttpRequest {
+  std::string method;
+  std::string path;
+  std::map<std::string, std::string> query;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::string body;
+};
+
+struct HttpServerOptions {
+  std::string address = "127.0.0.1";
+  int port = 0;  // 0 picks a free port
+  size_t max_body_bytes = 64 << 20;
+  int threads = 4;
+  int max_connections = 256;
+  int idle_timeout_seconds = 30;
+};
+
+// Handlers run on the server's threads, concurrently: they must be
+// thread-safe. Start, then Stop (or destroy) from one thread.
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(const HttpRequest&)>;
+
+  static absl::StatusOr<std::unique_ptr<HttpServer>> Start(
+      const HttpServerOptions& options, Handler handler);
+  ~HttpServer();
+
+  int port() const { return port_; }
+  // Stops accepting and closes connections; idempotent.
+  void Stop();
+
+ private:
+  HttpServer(const HttpServerOptions& options, Handler handler)
+      : options_(options), handler_(std::move(handler)) {}
+
+  friend struct HttpCallbacks;
+  const HttpServerOptions options_;
+  const Handler handler_;
+  MHD_Daemon* daemon_ = nullptr;
+  int port_ = 0;
+};
+
+}  // namespace flyteoverride::server
+
+#endif  // FLYTEOVERRIDE_SERVER_HTTP_SERVER_H_

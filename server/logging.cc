@@ -1,0 +1,90 @@
+#include "server/logging.h"
+
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "spdlog/sinks/stdout_sinks.h"
+
+namespace flyteoverride::server {
+namespace {
+
+std::atomic<bool> json_format{false};
+
+std::string JsonEscape(absl::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+// Text values are quoted when they would not read as one token.
+std::string TextValue(absl::string_view value) {
+  if (!value.empty() &&
+      value.find_first_of(" \"=\n") == absl::string_view::npos) {
+    return std::string(value);
+  }
+  return absl::StrCat("\"", JsonEscape(value), "\"");
+}
+
+}  // namespace
+
+absl::Status SetUpLogging(absl::string_view level, absl::string_view format) {
+  const auto parsed = spdlog::level::from_str(std::string(level));
+  if (parsed == spdlog::level::off && level != "off") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown log level \"", level, "\""));
+  }
+  if (format != "text" && format != "json") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown log format \"", format, "\""));
+  }
+  json_format = format == "json";
+  auto logger = spdlog::stderr_logger_mt("override-resolver");
+  logger->set_level(parsed);
+  logger->set_pattern(json_format
+                          ? R"({"ts":"%Y-%m-%dT%H:%M:%S.%eZ","level":"%l",%v})"
+                          : "%Y-%m-%dT%H:%M:%S.%eZ %l %v",
+                      spdlog::pattern_time_type::utc);
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(std::move(logger));
+  return absl::OkStatus();
+}
+
+void LogEvent(spdlog::level::level_enum level, absl::string_view event,
+              std::initializer_list<LogField> fields) {
+  if (!spdlog::should_log(level)) return;
+  std::string line;
+  if (json_format) {
+    line = absl::StrCat("\"event\":\"", JsonEscape(event), "\"");
+    for (const auto& [key, value] : fields) {
+      if (value.empty()) continue;
+      absl::StrAppend(&line, ",\"", key, "\":\"", JsonEscape(value), "\"");
+    }
+  } else {
+    line = std::string(event);
+    for (const auto& [key, value] : fields) {
+      if (!value.empty())
+        absl::StrAppend(&line, " ", key, "=", TextValue(value));
+    }
+  }
+  spdlog::log(level, "{}", line);
+}
+
+}  // namespace flyteoverride::server

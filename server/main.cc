@@ -1,0 +1,124 @@
+// override-resolver: flags -> logging -> config -> storage -> server, then
+// wait for SIGTERM or SIGINT and shut down gracefully.
+//
+//   override-resolver [--config FILE] [--grpc-port N] [--http-port N]
+//   [--log-level L]
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "server/config.h"
+#include "server/logging.h"
+#include "server/server.h"
+#include "server/storage_factory.h"
+
+namespace {
+
+struct Flags {
+  std::string config_file;
+  std::string grpc_port, http_port, log_level;
+};
+
+bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    if (size_t eq = arg.find('='); eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      *error = absl::StrCat(arg, " needs a value");
+      return false;
+    }
+    if (arg == "--config") {
+      flags->config_file = value;
+    } else if (arg == "--grpc-port") {
+      flags->grpc_port = value;
+    } else if (arg == "--http-port") {
+      flags->http_port = value;
+    } else if (arg == "--log-level") {
+      flags->log_level = value;
+    } else {
+      *error = absl::StrCat(
+          "unknown flag ", arg,
+          "; flags: --config FILE --grpc-port N --http-port N --log-level L");
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status ApplyFlags(const Flags& flags,
+                        flyteoverride::server::Config* config) {
+  auto port = [](const std::string& text, const char* flag,
+                 int* out) -> absl::Status {
+    if (text.empty()) return absl::OkStatus();
+    if (!absl::SimpleAtoi(text, out)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(flag, ": not a number: ", text));
+    }
+    return absl::OkStatus();
+  };
+  if (auto s = port(flags.grpc_port, "--grpc-port", &config->grpc_port);
+      !s.ok())
+    return s;
+  if (auto s = port(flags.http_port, "--http-port", &config->http_port);
+      !s.ok())
+    return s;
+  if (!flags.log_level.empty()) config->log_level = flags.log_level;
+  return flyteoverride::server::ValidateConfig(*config);
+}
+
+int Fail(const absl::Status& status) {
+  std::fprintf(stderr, "override-resolver: %s\n",
+               std::string(status.message()).c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace flyteoverride::server;
+  // Signals are waited for on this thread, never handled asynchronously:
+  // block them before any other thread starts, so every thread inherits it.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  Flags flags;
+  std::string error;
+  if (!ParseFlags(argc, argv, &flags, &error))
+    return Fail(absl::InvalidArgumentError(error));
+  absl::StatusOr<Config> config = flags.config_file.empty()
+                                      ? ParseConfig("")
+                                      : LoadConfigFile(flags.config_file);
+  if (!config.ok()) return Fail(config.status());
+  if (auto status = ApplyFlags(flags, &*config); !status.ok())
+    return Fail(status);
+  if (auto status = SetUpLogging(config->log_level, config->log_format);
+      !status.ok()) {
+    return Fail(status);
+  }
+  auto store = OpenStore(config->storage);
+  if (!store.ok()) return Fail(store.status());
+  auto server = Server::Start(*config, *std::move(store));
+  if (!server.ok()) return Fail(server.status());
+  // One line on stdout that scripts can wait for.
+  std::printf("override-resolver serving gRPC on %s:%d, HTTP on %s:%d\n",
+              config->bind_address.c_str(), (*server)->grpc_port(),
+              config->bind_address.c_str(), (*server)->http_port());
+  std::fflush(stdout);
+
+  int signal = 0;
+  sigwait(&signals, &signal);
+  LogEvent(spdlog::level::info, "signal",
+           {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  (*server)->Shutdown();
+  return 0;
+}

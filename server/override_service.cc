@@ -1,0 +1,223 @@
+#include "server/override_service.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "resolver/digest.h"
+#include "resolver/inspect.h"
+#include "server/status.h"
+
+namespace flyteoverride::server {
+namespace {
+
+using flyteidl::core::WorkflowExecutionIdentifier;
+
+bool HasExecutionId(const WorkflowExecutionIdentifier& id) {
+  return !id.project().empty() || !id.domain().empty() || !id.name().empty();
+}
+
+absl::StatusOr<storage::ExecutionKey> KeyOf(
+    const WorkflowExecutionIdentifier& id) {
+  std::vector<std::string> missing;
+  if (id.project().empty()) missing.push_back("execution_id.project");
+  if (id.domain().empty()) missing.push_back("execution_id.domain");
+  if (id.name().empty()) missing.push_back("execution_id.name");
+  if (!missing.empty()) {
+    std::vector<v1::Violation> violations;
+    for (const std::string& field : missing) {
+      v1::Violation violation;
+      violation.set_field(field);
+      violation.set_description(absl::StrCat(field, " is required"));
+      violation.set_reason("MISSING_FIELD");
+      violations.push_back(std::move(violation));
+    }
+    return ViolationStatus(
+        absl::StatusCode::kInvalidArgument,
+        "an execution id needs a project, a domain and a name", violations);
+  }
+  return storage::ExecutionKey{id.project(), id.domain(), id.name(), id.org()};
+}
+
+absl::Status CheckDeadline(absl::Time deadline, const storage::Clock& clock) {
+  if (clock.Now() < deadline) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      "the call's deadline passed before it could finish");
+}
+
+absl::Status Failure(std::vector<v1::Violation> violations) {
+  const absl::StatusCode code = CodeForViolations(violations);
+  const std::string message = absl::StrCat(
+      violations.size(),
+      violations.size() == 1 ? " violation: " : " violations; first: ",
+      violations.front().description());
+  return ViolationStatus(code, message, violations);
+}
+
+// Records keep only what propeller reads; explain output is recomputed.
+v1::StoredNode ToStored(const v1::ResolvedNode& node,
+                        std::vector<v1::AppliedHook> hooks) {
+  v1::StoredNode stored;
+  *stored.mutable_node() = node;
+  stored.mutable_node()->clear_effective();
+  stored.mutable_node()->clear_provenance();
+  for (auto& hook : hooks) *stored.add_hooks() = std::move(hook);
+  return stored;
+}
+
+int CountHooks(const v1::ResolveResponse& response) {
+  int hooks = 0;
+  for (const auto& node : response.nodes()) hooks += node.hooks_size();
+  return hooks;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
+    const v1::InspectWorkflowRequest& request, CallStats* stats) const {
+  v1::InspectWorkflowResponse response =
+      resolver::Inspect(request.closure(), options_.limits.walk);
+  stats->hooks = response.hooks_size();
+  for (const auto& hook : response.hooks())
+    stats->nodes += hook.node_paths_size();
+  for (const v1::Violation& diagnostic : response.diagnostics()) {
+    // Diagnostics are the answer, except a limit: that is the caller's to fix.
+    if (diagnostic.category() == v1::Violation::LIMIT_EXCEEDED) {
+      return ViolationStatus(absl::StatusCode::kResourceExhausted,
+                             diagnostic.description(), {diagnostic});
+    }
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ResolveResponse> OverrideService::Resolve(
+    const v1::ResolveRequest& request, absl::Time deadline,
+    CallStats* stats) const {
+  const bool record =
+      HasExecutionId(request.execution_id()) && !request.options().dry_run();
+  storage::ExecutionKey key;
+  if (HasExecutionId(request.execution_id())) {
+    auto parsed = KeyOf(request.execution_id());
+    if (!parsed.ok()) return parsed.status();
+    key = *std::move(parsed);
+  }
+  resolver::ResolveContext context;
+  context.collect_applied_hooks = record;
+  resolver::ResolveResult result =
+      resolver::Resolve(request, options_.limits, context);
+  stats->nodes = result.response.nodes_size();
+  stats->hooks = CountHooks(result.response);
+  if (!result.ok()) return Failure(std::move(result.violations));
+  result.response.set_input_digest(resolver::InputDigest(request));
+  if (!record) return std::move(result.response);
+
+  if (auto status = CheckDeadline(deadline, clock_); !status.ok())
+    return status;
+  storage::ExecutionRecord stored{key, result.response.input_digest()};
+  *stored.maps.mutable_launch_plan_overrides() =
+      request.launch_plan_overrides();
+  *stored.maps.mutable_execution_overrides() = request.execution_overrides();
+  for (int i = 0; i < result.response.nodes_size(); ++i) {
+    stored.nodes.push_back(
+        ToStored(result.response.nodes(i), std::move(result.applied_hooks[i])));
+  }
+  stored.created = clock_.Now();
+  stored.expires = stored.created + options_.retention;
+  auto outcome = store_->PutIfAbsent(stored);
+  if (!outcome.ok()) return outcome.status();
+  if (outcome->input_digest != stored.input_digest) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "execution ", key.ToString(),
+        " was resolved with other inputs (recorded digest ",
+        outcome->input_digest, ", this call's ", stored.input_digest, ")"));
+  }
+  // Same inputs: the result is the recorded one, byte for byte (resolution is
+  // deterministic), so the fresh response stands for it.
+  return std::move(result.response);
+}
+
+absl::StatusOr<v1::GetResolvedResponse> OverrideService::GetResolved(
+    const v1::GetResolvedRequest& request, CallStats* stats) const {
+  auto key = KeyOf(request.execution_id());
+  if (!key.ok()) return key.status();
+  auto header = store_->GetHeader(*key);
+  if (!header.ok()) return header.status();
+  auto nodes = store_->GetNodes(*key, request.node_path());
+  if (!nodes.ok()) return nodes.status();
+  v1::GetResolvedResponse response;
+  response.set_input_digest(header->input_digest);
+  for (v1::StoredNode& node : *nodes) {
+    stats->hooks += node.node().hooks_size();
+    *response.add_nodes() = std::move(*node.mutable_node());
+  }
+  stats->nodes = response.nodes_size();
+  return response;
+}
+
+absl::StatusOr<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
+    const v1::ResolveDynamicRequest& request, absl::Time deadline,
+    CallStats* stats) const {
+  auto key = KeyOf(request.execution_id());
+  if (!key.ok()) return key.status();
+  if (request.parent_node_path().empty()) {
+    v1::Violation violation;
+    violation.set_field("parent_node_path");
+    violation.set_description(
+        "parent_node_path is required: the dynamic task's node path");
+    violation.set_reason("MISSING_FIELD");
+    return ViolationStatus(absl::StatusCode::kInvalidArgument,
+                           violation.description(), {violation});
+  }
+  auto header = store_->GetHeader(*key);
+  if (!header.ok()) return header.status();
+
+  resolver::ResolveContext context;
+  context.parent_path = request.parent_node_path();
+  context.collect_applied_hooks = true;
+  // A parent no hook covers has no record of its own: its new nodes are
+  // covered only by hooks they declare themselves.
+  auto parent = store_->GetNodes(*key, request.parent_node_path());
+  if (parent.ok()) {
+    context.parent_hooks = std::move(*(*parent)[0].mutable_hooks());
+  } else if (parent.status().code() != absl::StatusCode::kNotFound) {
+    return parent.status();
+  }
+
+  v1::ResolveRequest resolve;
+  *resolve.mutable_closure() = request.closure();
+  *resolve.mutable_launch_plan_overrides() =
+      header->maps.launch_plan_overrides();
+  *resolve.mutable_execution_overrides() = header->maps.execution_overrides();
+  *resolve.mutable_options() = request.options();
+  resolver::ResolveResult result =
+      resolver::Resolve(resolve, options_.limits, context);
+  stats->nodes = result.response.nodes_size();
+  stats->hooks = CountHooks(result.response);
+  if (!result.ok()) return Failure(std::move(result.violations));
+
+  v1::ResolveDynamicResponse response;
+  *response.mutable_nodes() = std::move(*result.response.mutable_nodes());
+  *response.mutable_warnings() = std::move(*result.response.mutable_warnings());
+  if (request.options().dry_run()) return response;
+
+  if (auto status = CheckDeadline(deadline, clock_); !status.ok())
+    return status;
+  const std::string digest =
+      resolver::InputDigest(resolve) + ":" + request.parent_node_path();
+  std::vector<v1::StoredNode> stored;
+  for (int i = 0; i < response.nodes_size(); ++i) {
+    stored.push_back(
+        ToStored(response.nodes(i), std::move(result.applied_hooks[i])));
+  }
+  auto outcome =
+      store_->PutDynamic(*key, request.parent_node_path(), digest, stored);
+  if (!outcome.ok()) return outcome.status();
+  if (outcome->input_digest != digest) {
+    return absl::AlreadyExistsError(absl::StrCat(
+        "the dynamic nodes of ", request.parent_node_path(), " in execution ",
+        key->ToString(), " were resolved from another closure"));
+  }
+  return response;
+}
+
+}  // namespace flyteoverride::server

@@ -1,0 +1,140 @@
+#include "server/server.h"
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server_builder.h"
+#include "server/deterministic_serialization.h"
+#include "server/instrumented_store.h"
+#include "server/logging.h"
+
+namespace flyteoverride::server {
+namespace {
+
+constexpr char kServiceName[] = "flyteoverride.v1.OverrideResolver";
+
+absl::StatusOr<std::string> ReadPem(const std::string& path) {
+  FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+    return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::string pem;
+  char buffer[4096];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), file)) > 0;)
+    pem.append(buffer, n);
+  std::fclose(file);
+  return pem;
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const TlsConfig& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  auto cert = ReadPem(tls.cert_file);
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(tls.key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (tls.mutual()) {
+    auto ca = ReadPem(tls.client_ca_file);
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
+    : config_(config),
+      admission_(config.max_concurrent_calls, config.max_queued_calls) {
+  RegisterBuildInfo(registry_, "0.1.0", "dev");
+  store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
+  ServiceOptions options;
+  options.limits.walk.max_depth = config.max_nesting_depth;
+  options.limits.walk.max_nodes = config.max_node_instances;
+  options.limits.max_violations = static_cast<size_t>(config.max_violations);
+  options.retention = config.storage.retention;
+  service_ = std::make_unique<OverrideService>(options, store_.get());
+  runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
+                                         config.default_deadline);
+  grpc_service_ = std::make_unique<GrpcService>(service_.get(), runner_.get());
+  http_ = std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
+                                    &serving_);
+}
+
+Server::~Server() { Shutdown(); }
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const Config& config, std::unique_ptr<storage::Store> store) {
+  MakeSerializationDeterministic();
+  std::unique_ptr<Server> server(new Server(config, std::move(store)));
+  auto credentials = Credentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(
+      absl::StrCat(config.bind_address, ":", config.grpc_port), *credentials,
+      &server->grpc_port_);
+  builder.RegisterService(server->grpc_service_.get());
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
+  // Threads for running and queued calls, and a few for health and reflection;
+  // admission refuses the rest before they cost anything.
+  grpc::ResourceQuota quota("override-resolver");
+  quota.SetMaxThreads(config.max_concurrent_calls + config.max_queued_calls +
+                      8);
+  builder.SetResourceQuota(quota);
+  server->grpc_ = builder.BuildAndStart();
+  if (server->grpc_ == nullptr || server->grpc_port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ",
+                                               config.bind_address, ":",
+                                               config.grpc_port));
+  }
+  HttpServerOptions http;
+  http.address = config.bind_address;
+  http.port = config.http_port;
+  http.max_body_bytes = static_cast<size_t>(config.max_message_bytes);
+  http.threads = 4;
+  auto http_port = server->http_->Start(http);
+  if (!http_port.ok()) return http_port.status();
+  server->http_port_ = *http_port;
+
+  if (absl::Status ready = server->service_->Ready(); !ready.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("storage does not answer: ", ready.message()));
+  }
+  auto* health = server->grpc_->GetHealthCheckService();
+  health->SetServingStatus("", true);
+  health->SetServingStatus(kServiceName, true);
+  server->serving_ = true;
+  LogEvent(
+      spdlog::level::info, "serving",
+      {{"grpc", absl::StrCat(config.bind_address, ":", server->grpc_port_)},
+       {"http", absl::StrCat(config.bind_address, ":", server->http_port_)},
+       {"tls", config.tls.mutual()    ? "mutual"
+               : config.tls.enabled() ? "on"
+                                      : "off"}});
+  return server;
+}
+
+void Server::Shutdown() {
+  if (stopped_ || grpc_ == nullptr) return;
+  stopped_ = true;
+  serving_ = false;
+  grpc_->GetHealthCheckService()->SetServingStatus(false);
+  admission_.Close();
+  LogEvent(spdlog::level::info, "shutting down",
+           {{"in_flight", absl::StrCat(admission_.running())},
+            {"grace", absl::FormatDuration(config_.shutdown_grace)}});
+  grpc_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
+  http_->Stop();
+  LogEvent(spdlog::level::info, "stopped", {});
+}
+
+}  // namespace flyteoverride::server

@@ -1,0 +1,57 @@
+// Builds and runs the service from a Config: storage checked, gRPC (with
+// health and reflection) and HTTP listening; and shuts it down gracefully.
+#ifndef FLYTEOVERRIDE_SERVER_SERVER_H_
+#define FLYTEOVERRIDE_SERVER_SERVER_H_
+
+#include <atomic>
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/server.h"
+#include "server/admission.h"
+#include "server/call_runner.h"
+#include "server/config.h"
+#include "server/grpc_service.h"
+#include "server/http_api.h"
+#include "server/metrics.h"
+#include "server/override_service.h"
+#include "storage/store.h"
+
+namespace flyteoverride::server {
+
+// Start, then Shutdown once, from one thread.
+class Server {
+ public:
+  // Serving (health SERVING, /readyz 200) once storage answers.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const Config& config, std::unique_ptr<storage::Store> store);
+  ~Server();
+
+  int grpc_port() const { return grpc_port_; }
+  int http_port() const { return http_port_; }
+
+  // Health and /readyz turn NOT_SERVING, new calls are refused, in-flight
+  // calls get up to the configured grace period, then everything stops.
+  void Shutdown();
+
+ private:
+  explicit Server(const Config& config, std::unique_ptr<storage::Store> store);
+
+  const Config config_;
+  std::unique_ptr<storage::Store> store_;
+  Registry registry_;
+  Admission admission_;
+  std::atomic<bool> serving_{false};
+  std::unique_ptr<OverrideService> service_;
+  std::unique_ptr<CallRunner> runner_;
+  std::unique_ptr<GrpcService> grpc_service_;
+  std::unique_ptr<HttpApi> http_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int grpc_port_ = 0;
+  int http_port_ = 0;
+  bool stopped_ = false;
+};
+
+}  // namespace flyteoverride::server
+
+#endif  // FLYTEOVERRIDE_SERVER_SERVER_H_

@@ -1,0 +1,18 @@
+// Opens the store a config names.
+#ifndef FLYTEOVERRIDE_SERVER_STORAGE_FACTORY_H_
+#define FLYTEOVERRIDE_SERVER_STORAGE_FACTORY_H_
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "server/config.h"
+#include "storage/store.h"
+
+namespace flyteoverride::server {
+
+absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
+    const StorageConfig& config);
+
+}  // namespace flyteoverride::server
+
+#endif  // FLYTEOVERRIDE_SERVER_STORAGE_FACTORY_H_
