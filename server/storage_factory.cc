@@ -1,6 +1,7 @@
 #include "server/storage_factory.h"
 
 #include "storage/memory_store.h"
+#include "storage/sqlite_store.h"
 
 namespace flyteoverride::server {
 
@@ -9,6 +10,12 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
   switch (config.driver) {
     case StorageConfig::Driver::kMemory:
       return std::unique_ptr<storage::Store>(storage::MemoryStore::Create());
+    case StorageConfig::Driver::kSqlite: {
+      auto store =
+          storage::SqliteStore::Open({config.sqlite_path, config.timeout});
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<storage::Store>(*std::move(store));
+    }
     default:
       return absl::UnimplementedError("storage driver not built yet");
   }
