@@ -1,11 +1,17 @@
 // overridectl: inspect a closure's hooks and resolve override maps against
 // it, in process, over the pure resolver core.
 //
-//   overridectl inspect CLOSURE [--json]
+//   overridectl inspect CLOSURE [--json] [--server HOST:PORT]
 //   overridectl resolve --closure F [--launch-plan F] [--execution F]
 //                       [--explain] [--json] [--warn-unknown-hooks]
+//                       [--server HOST:PORT [--execution-id P/D/N]]
+//   overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH]
+//   [--json]
+// With --server, calls a running override-resolver (TLS: --tls-ca, and for
+// mutual TLS --tls-cert and --tls-key) instead of resolving in process.
 //
-// Exit status: 0 resolved, 1 the inputs have violations, 2 usage or I/O error.
+// Exit status: 0 resolved, 1 the inputs have violations (or the server
+// refused them), 2 usage, I/O or transport error.
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -14,11 +20,14 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "resolver/digest.h"
 #include "resolver/inspect.h"
 #include "resolver/json_format.h"
 #include "resolver/resolve.h"
 #include "tools/inputs.h"
+#include "tools/remote.h"
 #include "tools/table.h"
 
 namespace flyteoverride::tools {
@@ -26,9 +35,14 @@ namespace {
 
 constexpr char kUsage[] =
     "usage:\n"
-    "  overridectl inspect CLOSURE [--json]\n"
+    "  overridectl inspect CLOSURE [--json] [--server HOST:PORT]\n"
     "  overridectl resolve --closure F [--launch-plan F] [--execution F]\n"
     "                      [--explain] [--json] [--warn-unknown-hooks]\n"
+    "                      [--server HOST:PORT [--execution-id P/D/N]]\n"
+    "  overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH] "
+    "[--json]\n"
+    "TLS to a server: --tls-ca FILE, and --tls-cert FILE --tls-key FILE for "
+    "mutual TLS.\n"
     "CLOSURE: flyteidl CompiledWorkflowClosure as JSON (as flytectl prints it) "
     "or binary.\n"
     "Override maps: {hook: TaskNodeOverrides} as JSON, or YAML (.yaml, "
@@ -107,15 +121,73 @@ absl::Status LoadMap(
   return absl::OkStatus();
 }
 
+const std::vector<std::string> kRemoteFlags = {"--server", "--tls-ca",
+                                               "--tls-cert", "--tls-key"};
+
+std::vector<std::string> With(std::vector<std::string> flags) {
+  flags.insert(flags.end(), kRemoteFlags.begin(), kRemoteFlags.end());
+  return flags;
+}
+
+absl::StatusOr<std::unique_ptr<Remote>> ConnectTo(Args& args) {
+  RemoteOptions options;
+  options.address = args.values["--server"];
+  options.ca_file = args.values["--tls-ca"];
+  options.cert_file = args.values["--tls-cert"];
+  options.key_file = args.values["--tls-key"];
+  return Remote::Connect(options);
+}
+
+// "project/domain/name" into an execution id.
+bool ParseExecutionId(const std::string& text,
+                      flyteidl::core::WorkflowExecutionIdentifier* id) {
+  std::vector<std::string> parts = absl::StrSplit(text, '/');
+  if (parts.size() != 3) return false;
+  id->set_project(parts[0]);
+  id->set_domain(parts[1]);
+  id->set_name(parts[2]);
+  return true;
+}
+
+// Prints a server's refusal; 1 when it judged the inputs, 2 when it could
+// not be reached or failed.
+int ReportRemote(const RemoteError& error) {
+  std::cerr << "error: " << absl::StatusCodeToString(error.status.code())
+            << ": " << error.status.message() << "\n"
+            << ViolationLines(error.violations, "error");
+  switch (error.status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kResourceExhausted:
+      return 1;
+    default:
+      return 2;
+  }
+}
+
 int Inspect(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, {}, {"--json"}, &args, &error)) return Fail(error);
+  if (!ParseArgs(argc, argv, With({}), {"--json"}, &args, &error))
+    return Fail(error);
   if (args.positional.size() != 1)
     return Fail(absl::StrCat("inspect takes one CLOSURE\n", kUsage));
   auto closure = LoadClosure(args.positional[0]);
   if (!closure.ok()) return Fail(std::string(closure.status().message()));
-  const v1::InspectWorkflowResponse response = resolver::Inspect(*closure, {});
+  v1::InspectWorkflowResponse response;
+  if (args.values.count("--server")) {
+    auto remote = ConnectTo(args);
+    if (!remote.ok()) return Fail(std::string(remote.status().message()));
+    v1::InspectWorkflowRequest request;
+    *request.mutable_closure() = *std::move(closure);
+    RemoteError remote_error;
+    if (!(*remote)->Inspect(request, &response, &remote_error))
+      return ReportRemote(remote_error);
+  } else {
+    response = resolver::Inspect(*closure, {});
+  }
   std::cout << (args.switches["--json"]
                     ? resolver::DeterministicJson(response, true) + "\n"
                     : InspectTable(response));
@@ -128,9 +200,10 @@ int Inspect(int argc, char** argv) {
 int Resolve(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, {"--closure", "--launch-plan", "--execution"},
-                 {"--explain", "--json", "--warn-unknown-hooks"}, &args,
-                 &error)) {
+  if (!ParseArgs(
+          argc, argv,
+          With({"--closure", "--launch-plan", "--execution", "--execution-id"}),
+          {"--explain", "--json", "--warn-unknown-hooks"}, &args, &error)) {
     return Fail(error);
   }
   if (!args.positional.empty())
@@ -156,13 +229,41 @@ int Resolve(int argc, char** argv) {
   }
   const bool json = args.switches["--json"];
   const bool explain = args.switches["--explain"];
-  request.mutable_options()->set_dry_run(true);
+  const bool remote = args.values.count("--server") > 0;
+  if (args.values.count("--execution-id")) {
+    if (!remote)
+      return Fail("--execution-id records a resolve: it needs --server");
+    if (!ParseExecutionId(args.values["--execution-id"],
+                          request.mutable_execution_id())) {
+      return Fail("--execution-id is PROJECT/DOMAIN/NAME");
+    }
+  } else {
+    request.mutable_options()->set_dry_run(true);
+  }
   // The table always shows where values came from, so it always explains.
   request.mutable_options()->set_explain(explain || !json);
   if (args.switches["--warn-unknown-hooks"]) {
     request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);
   }
 
+  if (remote) {
+    if (!unknown_fields.empty()) {  // the server would refuse them too
+      std::cerr << ViolationLines(unknown_fields, "error");
+      return 1;
+    }
+    auto client = ConnectTo(args);
+    if (!client.ok()) return Fail(std::string(client.status().message()));
+    v1::ResolveResponse response;
+    RemoteError remote_error;
+    if (!(*client)->Resolve(request, &response, &remote_error))
+      return ReportRemote(remote_error);
+    std::vector<v1::Violation> warnings(response.warnings().begin(),
+                                        response.warnings().end());
+    std::cerr << ViolationLines(warnings, "warning");
+    std::cout << (json ? resolver::DeterministicJson(response, true) + "\n"
+                       : ResolveTable(response, explain));
+    return 0;
+  }
   resolver::ResolveResult result = resolver::Resolve(request, {});
   // Unknown fields first: they may explain the violations that follow.
   result.violations.insert(result.violations.begin(), unknown_fields.begin(),
@@ -184,6 +285,39 @@ int Resolve(int argc, char** argv) {
   return 0;
 }
 
+int Get(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, With({"--execution-id", "--node"}), {"--json"},
+                 &args, &error)) {
+    return Fail(error);
+  }
+  v1::GetResolvedRequest request;
+  if (!args.values.count("--server") ||
+      !ParseExecutionId(args.values["--execution-id"],
+                        request.mutable_execution_id())) {
+    return Fail(absl::StrCat(
+        "get needs --server HOST:PORT and --execution-id P/D/N\n", kUsage));
+  }
+  request.set_node_path(args.values["--node"]);
+  auto client = ConnectTo(args);
+  if (!client.ok()) return Fail(std::string(client.status().message()));
+  v1::GetResolvedResponse response;
+  RemoteError remote_error;
+  if (!(*client)->GetResolved(request, &response, &remote_error))
+    return ReportRemote(remote_error);
+  if (args.switches["--json"]) {
+    std::cout << resolver::DeterministicJson(response, true) << "\n";
+    return 0;
+  }
+  for (const v1::ResolvedNode& node : response.nodes()) {
+    std::cout << node.node_path() << "  hooks "
+              << absl::StrJoin(node.hooks(), ", ") << "\n  "
+              << CompactJson(node.overrides()) << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace flyteoverride::tools
 
@@ -196,6 +330,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   if (command == "inspect") return Inspect(argc, argv);
   if (command == "resolve") return Resolve(argc, argv);
+  if (command == "get") return Get(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
     return 0;

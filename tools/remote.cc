@@ -1,0 +1,102 @@
+#include "tools/remote.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "tools/inputs.h"
+
+namespace flyteoverride::tools {
+namespace {
+
+bool Fail(const grpc::Status& status, RemoteError* error) {
+  error->status =
+      absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                   status.error_message());
+  error->violations = ViolationsFromDetails(status.error_details());
+  return false;
+}
+
+}  // namespace
+
+std::vector<v1::Violation> ViolationsFromDetails(const std::string& details) {
+  std::vector<v1::Violation> violations;
+  google::rpc::Status status;
+  if (details.empty() || !status.ParseFromString(details)) return violations;
+  for (const auto& any : status.details()) {
+    v1::ErrorDetails rich;
+    if (any.UnpackTo(&rich))
+      return {rich.violations().begin(), rich.violations().end()};
+  }
+  for (const auto& any : status.details()) {
+    google::rpc::BadRequest bad_request;
+    if (!any.UnpackTo(&bad_request)) continue;
+    for (const auto& field : bad_request.field_violations()) {
+      v1::Violation violation;
+      violation.set_field(field.field());
+      violation.set_description(field.description());
+      violations.push_back(std::move(violation));
+    }
+  }
+  return violations;
+}
+
+absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(
+    const RemoteOptions& options) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!options.ca_file.empty()) {
+    grpc::SslCredentialsOptions ssl;
+    auto ca = ReadFile(options.ca_file);
+    if (!ca.ok()) return ca.status();
+    ssl.pem_root_certs = *ca;
+    if (!options.cert_file.empty()) {
+      auto cert = ReadFile(options.cert_file);
+      auto key = ReadFile(options.key_file);
+      if (!cert.ok()) return cert.status();
+      if (!key.ok()) return key.status();
+      ssl.pem_cert_chain = *cert;
+      ssl.pem_private_key = *key;
+    }
+    credentials = grpc::SslCredentials(ssl);
+  }
+  auto channel = grpc::CreateChannel(options.address, credentials);
+  return std::unique_ptr<Remote>(new Remote(
+      v1::OverrideResolver::NewStub(channel), options.timeout_seconds));
+}
+
+void Remote::Prepare(grpc::ClientContext* context) const {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(timeout_seconds_));
+}
+
+bool Remote::Inspect(const v1::InspectWorkflowRequest& request,
+                     v1::InspectWorkflowResponse* response,
+                     RemoteError* error) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  grpc::Status status = stub_->InspectWorkflow(&context, request, response);
+  return status.ok() || Fail(status, error);
+}
+
+bool Remote::Resolve(const v1::ResolveRequest& request,
+                     v1::ResolveResponse* response, RemoteError* error) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  grpc::Status status = stub_->Resolve(&context, request, response);
+  return status.ok() || Fail(status, error);
+}
+
+bool Remote::GetResolved(const v1::GetResolvedRequest& request,
+                         v1::GetResolvedResponse* response,
+                         RemoteError* error) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  grpc::Status status = stub_->GetResolved(&context, request, response);
+  return status.ok() || Fail(status, error);
+}
+
+}  // namespace flyteoverride::tools

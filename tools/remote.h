@@ -1,0 +1,55 @@
+// overridectl's client side: calls a running override-resolver over gRPC.
+#ifndef FLYTEOVERRIDE_TOOLS_REMOTE_H_
+#define FLYTEOVERRIDE_TOOLS_REMOTE_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "flyteoverride/v1/resolver.grpc.pb.h"
+
+namespace flyteoverride::tools {
+
+struct RemoteOptions {
+  std::string address;  // HOST:PORT
+  // TLS when ca_file is set; mutual TLS when cert_file and key_file are too.
+  std::string ca_file, cert_file, key_file;
+  int timeout_seconds = 30;
+};
+
+// A failed call: its status, and the violations its details carried.
+struct RemoteError {
+  absl::Status status;
+  std::vector<v1::Violation> violations;
+};
+
+class Remote {
+ public:
+  static absl::StatusOr<std::unique_ptr<Remote>> Connect(
+      const RemoteOptions& options);
+
+  // Each returns false and fills `error` when the call fails.
+  bool Inspect(const v1::InspectWorkflowRequest& request,
+               v1::InspectWorkflowResponse* response, RemoteError* error);
+  bool Resolve(const v1::ResolveRequest& request, v1::ResolveResponse* response,
+               RemoteError* error);
+  bool GetResolved(const v1::GetResolvedRequest& request,
+                   v1::GetResolvedResponse* response, RemoteError* error);
+
+ private:
+  Remote(std::unique_ptr<v1::OverrideResolver::Stub> stub, int timeout_seconds)
+      : stub_(std::move(stub)), timeout_seconds_(timeout_seconds) {}
+  void Prepare(grpc::ClientContext* context) const;
+
+  std::unique_ptr<v1::OverrideResolver::Stub> stub_;
+  int timeout_seconds_;
+};
+
+// The violations in a gRPC status's details (google.rpc.Status with
+// flyteoverride.v1.ErrorDetails, or google.rpc.BadRequest).
+std::vector<v1::Violation> ViolationsFromDetails(const std::string& details);
+
+}  // namespace flyteoverride::tools
+
+#endif  // FLYTEOVERRIDE_TOOLS_REMOTE_H_
