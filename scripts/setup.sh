@@ -20,6 +20,12 @@ packages=(
   libsqlite3-dev
   libre2-dev
   libssl-dev
+  libmicrohttpd-dev
+  curl
+  openssl
+  prometheus
+  python3-grpcio
+  python3-protobuf
 )
 
 missing=()
