@@ -5,7 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/message_differencer.h"
+#include "resolver/json_format.h"
 #include "resolver/names.h"
 #include "resolver/violations.h"
 
@@ -103,27 +103,31 @@ class Walker {
            absl::StrCat("hook name \"", name, "\": ", problem),
            v1::Violation::BAD_CLOSURE, path);
     }
-    CheckConflict(name, defaults, item.node, path);
+    const bool repeats = CheckConflict(name, defaults, item.node, path);
     walk_.links.push_back({name, defaults, item.node, nullptr, std::move(path),
-                           item.scope, chain});
+                           item.scope, chain, repeats});
     return static_cast<int>(walk_.links.size()) - 1;
   }
 
   // Two declarations of one name must agree on their node-level defaults;
-  // call sites of one reused template are the same declaration.
-  void CheckConflict(absl::string_view name,
+  // call sites of one reused template are the same declaration. Returns
+  // whether this declaration repeats an earlier one of its name.
+  bool CheckConflict(absl::string_view name,
                      const flyteidl::core::TaskNodeOverrides* defaults,
                      const Node* node, const std::string& path) {
-    auto [it, inserted] = first_declaration_.try_emplace(
-        name, static_cast<int>(walk_.links.size()));
-    if (inserted) return;
-    const HookLink& first = walk_.links[it->second];
-    if (first.node == node) return;
-    static const auto* const kNone = new flyteidl::core::TaskNodeOverrides();
-    if (google::protobuf::util::MessageDifferencer::Equals(
-            defaults ? *defaults : *kNone,
-            first.defaults ? *first.defaults : *kNone)) {
-      return;
+    auto [it, inserted] = first_declaration_.try_emplace(name);
+    if (inserted) {
+      it->second.link = static_cast<int>(walk_.links.size());
+      it->second.bytes =
+          defaults ? resolver::DeterministicBytes(*defaults) : "";
+      return false;
+    }
+    const HookLink& first = walk_.links[it->second.link];
+    if (first.node == node) return true;
+    // Deterministic bytes are equal exactly when the documents are.
+    if ((defaults ? resolver::DeterministicBytes(*defaults) : "") ==
+        it->second.bytes) {
+      return true;
     }
     Fail(
         absl::StrCat("node ", path, " runtime_override"),
@@ -132,6 +136,7 @@ class Walker {
             " and at ", path,
             " with different defaults; one name must mean one set of defaults"),
         v1::Violation::BAD_CLOSURE, path);
+    return false;
   }
 
   bool Deeper(const Pending& item) {
@@ -273,7 +278,11 @@ class Walker {
   const WalkRoot& root_;
   absl::flat_hash_map<IdKey, const TaskTemplate*> tasks_;
   absl::flat_hash_map<IdKey, const WorkflowTemplate*> workflows_;
-  absl::flat_hash_map<absl::string_view, int> first_declaration_;
+  struct FirstDeclaration {
+    int link;
+    std::string bytes;  // its defaults, deterministically serialized
+  };
+  absl::flat_hash_map<absl::string_view, FirstDeclaration> first_declaration_;
   std::vector<Pending> stack_;
   int visited_ = 0;
   bool stopped_ = false;

@@ -42,6 +42,9 @@ struct HookLink {
   std::string declared_at;  // node path of the declaring node
   int scope;                // the scope the declaring node sits in
   int parent;               // index into ClosureWalk::links; -1 at the top
+  // Its defaults equal an earlier declaration's of the same name: they need
+  // checking once.
+  bool repeats_earlier = false;
 };
 
 // A task node instance covered by at least one hook.

@@ -188,8 +188,10 @@ void ValidateClosureDefaults(const ClosureWalk& walk,
                              std::vector<v1::Violation>* out) {
   absl::flat_hash_set<const void*> seen;
   for (const HookLink& link : walk.links) {
-    if (link.defaults == nullptr || !seen.insert(link.defaults).second)
+    if (link.defaults == nullptr || link.repeats_earlier ||
+        !seen.insert(link.defaults).second) {
       continue;
+    }
     ValidateOverrideDocument(
         *link.defaults,
         {absl::StrCat("node ", link.declared_at, " runtime_override.defaults"),
