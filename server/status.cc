@@ -1,5 +1,7 @@
 #include "server/status.h"
 
+#include <algorithm>
+
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/any.pb.h"
@@ -64,23 +66,35 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   v1::ErrorDetails details = DetailsOf(status);
   if (details.violations().empty()) return grpc::Status(code, message);
 
+  google::rpc::Status rich;
+  rich.set_code(static_cast<int>(code));
+  rich.set_message(message);
+  rich.add_details()->PackFrom(details);
+  if (rich.ByteSizeLong() > kMaxDetailsBytes) rich.clear_details();
+  // BadRequest, which generic clients show, goes first; as many violations
+  // as fit, then a count of the rest.
   google::rpc::BadRequest bad_request;
-  for (const v1::Violation& violation : details.violations()) {
+  size_t budget = kMaxDetailsBytes - std::min(kMaxDetailsBytes, rich.ByteSizeLong()) - 64;
+  for (int i = 0; i < details.violations_size(); ++i) {
+    const v1::Violation& violation = details.violations(i);
+    const size_t cost = violation.field().size() + violation.description().size() + 8;
+    if (cost > budget) {
+      auto* more = bad_request.add_field_violations();
+      more->set_description(
+          absl::StrCat(details.violations_size() - i, " more violations not shown"));
+      break;
+    }
+    budget -= cost;
     auto* field = bad_request.add_field_violations();
     field->set_field(violation.field());
     field->set_description(violation.description());
   }
-  google::rpc::Status rich;
-  rich.set_code(static_cast<int>(code));
-  rich.set_message(message);
-  rich.add_details()->PackFrom(bad_request);
-  rich.add_details()->PackFrom(details);
-  std::string bytes = rich.SerializeAsString();
-  if (bytes.size() >
-      kMaxDetailsBytes) {  // keep BadRequest, which generic clients read
-    rich.mutable_details()->RemoveLast();
-    bytes = rich.SerializeAsString();
-  }
+  google::rpc::Status with_bad_request;
+  with_bad_request.set_code(rich.code());
+  with_bad_request.set_message(message);
+  with_bad_request.add_details()->PackFrom(bad_request);
+  for (const auto& any : rich.details()) *with_bad_request.add_details() = any;
+  const std::string bytes = with_bad_request.SerializeAsString();
   return grpc::Status(code, message, bytes);
 }
 
