@@ -38,7 +38,8 @@ TEST(Admission, RunsUpToTheLimitQueuesThenRefuses) {
 TEST(Admission, QueuedCallGivesUpAtItsDeadline) {
   Admission admission(1, 4);
   ASSERT_TRUE(admission.Enter(kFar).ok());
-  const absl::Status late = admission.Enter(absl::Now() + absl::Milliseconds(20));
+  const absl::Status late =
+      admission.Enter(absl::Now() + absl::Milliseconds(20));
   EXPECT_EQ(late.code(), absl::StatusCode::kDeadlineExceeded);
   admission.Leave();
 }

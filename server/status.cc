@@ -74,14 +74,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   // BadRequest, which generic clients show, goes first; as many violations
   // as fit, then a count of the rest.
   google::rpc::BadRequest bad_request;
-  size_t budget = kMaxDetailsBytes - std::min(kMaxDetailsBytes, rich.ByteSizeLong()) - 64;
+  size_t budget =
+      kMaxDetailsBytes - std::min(kMaxDetailsBytes, rich.ByteSizeLong()) - 64;
   for (int i = 0; i < details.violations_size(); ++i) {
     const v1::Violation& violation = details.violations(i);
-    const size_t cost = violation.field().size() + violation.description().size() + 8;
+    const size_t cost =
+        violation.field().size() + violation.description().size() + 8;
     if (cost > budget) {
       auto* more = bad_request.add_field_violations();
-      more->set_description(
-          absl::StrCat(details.violations_size() - i, " more violations not shown"));
+      more->set_description(absl::StrCat(details.violations_size() - i,
+                                         " more violations not shown"));
       break;
     }
     budget -= cost;

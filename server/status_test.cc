@@ -7,7 +7,8 @@
 namespace flyteoverride::server {
 namespace {
 
-v1::Violation Violation(const std::string& field, v1::Violation::Category category) {
+v1::Violation Violation(const std::string& field,
+                        v1::Violation::Category category) {
   v1::Violation violation;
   violation.set_field(field);
   violation.set_description(field + " is bad");
@@ -16,9 +17,10 @@ v1::Violation Violation(const std::string& field, v1::Violation::Category catego
 }
 
 TEST(Status, ViolationsTravelAsBadRequestAndErrorDetails) {
-  const absl::Status status = ViolationStatus(
-      absl::StatusCode::kInvalidArgument, "2 violations",
-      {Violation("a", v1::Violation::INVALID_VALUE), Violation("b", v1::Violation::INVALID_VALUE)});
+  const absl::Status status =
+      ViolationStatus(absl::StatusCode::kInvalidArgument, "2 violations",
+                      {Violation("a", v1::Violation::INVALID_VALUE),
+                       Violation("b", v1::Violation::INVALID_VALUE)});
   EXPECT_EQ(ViolationsOf(status).size(), 2u);
   const grpc::Status grpc_status = ToGrpcStatus(status);
   EXPECT_EQ(grpc_status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -63,9 +65,11 @@ TEST(Status, HttpMappingAndBody) {
 
 TEST(Status, HugeDetailsAreTrimmedToFitGrpcMetadata) {
   std::vector<v1::Violation> many;
-  for (int i = 0; i < 500; ++i) many.push_back(Violation(std::string(40, 'x'), v1::Violation::INVALID_VALUE));
-  const grpc::Status status =
-      ToGrpcStatus(ViolationStatus(absl::StatusCode::kInvalidArgument, std::string(5000, 'm'), many));
+  for (int i = 0; i < 500; ++i)
+    many.push_back(
+        Violation(std::string(40, 'x'), v1::Violation::INVALID_VALUE));
+  const grpc::Status status = ToGrpcStatus(ViolationStatus(
+      absl::StatusCode::kInvalidArgument, std::string(5000, 'm'), many));
   EXPECT_LE(status.error_message().size(), 1100u);
   EXPECT_LE(status.error_details().size(), 16u * 1024);
 }

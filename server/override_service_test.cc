@@ -1,0 +1,173 @@
+// The service's logic over a real in-memory store: recording, idempotency,
+// look-ups, dynamic nodes, and what a failing store or deadline does.
+#include "server/override_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "resolver/test_util.h"
+#include "server/status.h"
+#include "storage/faulty_store.h"
+#include "storage/memory_store.h"
+
+namespace flyteoverride::server {
+namespace {
+
+using resolver::testing::Closure;
+using resolver::testing::Hook;
+using resolver::testing::ParseJson;
+using resolver::testing::SubWorkflow;
+using resolver::testing::SubWorkflowNode;
+using resolver::testing::Task;
+using resolver::testing::TaskNode;
+
+const absl::Time kFar = absl::InfiniteFuture();
+
+class OverrideServiceTest : public ::testing::Test {
+ protected:
+  OverrideServiceTest()
+      : faulty_(&memory_), service_(ServiceOptions(), &faulty_) {}
+
+  v1::ResolveRequest Request(const std::string& name, int retries) const {
+    v1::ResolveRequest request;
+    *request.mutable_closure() =
+        Closure(absl::StrCat(TaskNode("n0", "t", Hook("train")), ",",
+                             SubWorkflowNode("n1", "sub", Hook("outer"))),
+                SubWorkflow("sub", TaskNode("n0", "t")),
+                Task("t", R"("image": "i:1")"));
+    request.mutable_execution_id()->set_project("p");
+    request.mutable_execution_id()->set_domain("d");
+    request.mutable_execution_id()->set_name(name);
+    (*request.mutable_execution_overrides())["train"].set_retries(retries);
+    (*request.mutable_execution_overrides())["outer"].set_cache_version("v9");
+    return request;
+  }
+
+  v1::GetResolvedRequest Get(const std::string& name,
+                             const std::string& node = "") const {
+    v1::GetResolvedRequest request;
+    request.mutable_execution_id()->set_project("p");
+    request.mutable_execution_id()->set_domain("d");
+    request.mutable_execution_id()->set_name(name);
+    request.set_node_path(node);
+    return request;
+  }
+
+  storage::MemoryStore memory_;
+  storage::FaultyStore faulty_;
+  OverrideService service_;
+  CallStats stats_;
+};
+
+TEST_F(OverrideServiceTest,
+       ResolveWithAnExecutionIdRecordsAndRepeatsAreIdempotent) {
+  auto first = service_.Resolve(Request("e", 3), kFar, &stats_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->input_digest().size(), 64u);
+  EXPECT_EQ(stats_.nodes, 2);
+  auto again = service_.Resolve(Request("e", 3), kFar, &stats_);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->SerializeAsString(), first->SerializeAsString());
+  auto got = service_.GetResolved(Get("e", "n1/n0"), &stats_);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->nodes_size(), 1);
+  EXPECT_EQ(got->nodes(0).overrides().cache_version(), "v9");
+  EXPECT_EQ(got->input_digest(), first->input_digest());
+}
+
+TEST_F(OverrideServiceTest,
+       SameIdWithOtherInputsIsAlreadyExistsNamingBothDigests) {
+  auto first = service_.Resolve(Request("e", 3), kFar, &stats_);
+  ASSERT_TRUE(first.ok());
+  auto second = service_.Resolve(Request("e", 4), kFar, &stats_);
+  ASSERT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(second.status().message().find(first->input_digest()),
+            std::string::npos);
+  // The record is the first one still.
+  EXPECT_EQ(service_.GetResolved(Get("e", "n0"), &stats_)
+                ->nodes(0)
+                .overrides()
+                .retries(),
+            3);
+}
+
+TEST_F(OverrideServiceTest, DryRunRecordsNothing) {
+  v1::ResolveRequest request = Request("dry", 3);
+  request.mutable_options()->set_dry_run(true);
+  ASSERT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
+  EXPECT_EQ(service_.GetResolved(Get("dry"), &stats_).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(OverrideServiceTest, IncompleteExecutionIdIsInvalidArgumentPerField) {
+  v1::ResolveRequest request = Request("", 3);
+  request.mutable_execution_id()->clear_domain();
+  auto result = service_.Resolve(request, kFar, &stats_);
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ViolationsOf(result.status()).size(), 2u);
+}
+
+TEST_F(OverrideServiceTest, ViolationsComeBackAsTheRightCode) {
+  v1::ResolveRequest request = Request("bad", -1);
+  auto result = service_.Resolve(request, kFar, &stats_);
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(ViolationsOf(result.status()).size(), 1u);
+  EXPECT_EQ(ViolationsOf(result.status())[0].reason(), "NEGATIVE_RETRIES");
+  request = Request("bad", 1);
+  request.mutable_closure()->clear_tasks();
+  EXPECT_EQ(service_.Resolve(request, kFar, &stats_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(OverrideServiceTest, StorageDownIsUnavailableAndWritesNothing) {
+  faulty_.set_down(true);
+  EXPECT_EQ(service_.Resolve(Request("e", 3), kFar, &stats_).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(service_.Ready().code(), absl::StatusCode::kUnavailable);
+  faulty_.set_down(false);
+  EXPECT_EQ(service_.GetResolved(Get("e"), &stats_).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(service_.Resolve(Request("e", 3), kFar, &stats_)
+                  .ok());  // and it recovers
+}
+
+TEST_F(OverrideServiceTest, PassedDeadlineRecordsNothing) {
+  EXPECT_EQ(service_.Resolve(Request("late", 3), absl::InfinitePast(), &stats_)
+                .status()
+                .code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(service_.GetResolved(Get("late"), &stats_).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(OverrideServiceTest, DynamicNodesInheritTheParentsHooksAndAreRecorded) {
+  ASSERT_TRUE(service_.Resolve(Request("e", 3), kFar, &stats_).ok());
+  v1::ResolveDynamicRequest dynamic;
+  *dynamic.mutable_execution_id() = Request("e", 3).execution_id();
+  dynamic.set_parent_node_path("n0");
+  *dynamic.mutable_closure() =
+      Closure(TaskNode("d0", "t"), "", Task("t", R"("image": "i:1")"));
+  auto result = service_.ResolveDynamic(dynamic, kFar, &stats_);
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->nodes_size(), 1);
+  EXPECT_EQ(result->nodes(0).node_path(), "n0/d0");
+  EXPECT_EQ(result->nodes(0).overrides().retries(),
+            3);  // hook "train" of the parent
+  EXPECT_TRUE(
+      service_.ResolveDynamic(dynamic, kFar, &stats_).ok());  // idempotent
+  EXPECT_TRUE(service_.GetResolved(Get("e", "n0/d0"), &stats_).ok());
+  *dynamic.mutable_closure() =
+      Closure(TaskNode("d9", "t"), "", Task("t", R"("image": "i:1")"));
+  EXPECT_EQ(service_.ResolveDynamic(dynamic, kFar, &stats_).status().code(),
+            absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(OverrideServiceTest, DynamicOfAnUnknownExecutionIsNotFound) {
+  v1::ResolveDynamicRequest dynamic;
+  *dynamic.mutable_execution_id() = Request("nope", 3).execution_id();
+  dynamic.set_parent_node_path("n0");
+  EXPECT_EQ(service_.ResolveDynamic(dynamic, kFar, &stats_).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+}  // namespace
+}  // namespace flyteoverride::server
