@@ -31,8 +31,10 @@ void Walk(const Value& json, const Descriptor& type, const std::string& path,
   if (IsFreeForm(type) || !json.has_struct_value()) return;
   for (const auto& [key, child] : json.struct_value().fields()) {
     const FieldDescriptor* field = FindField(type, key);
+    // Known fields by their proto name, as violations name them elsewhere.
+    const std::string& name = field == nullptr ? key : field->name();
     const std::string child_path =
-        path.empty() ? key : absl::StrCat(path, ".", key);
+        path.empty() ? name : absl::StrCat(path, ".", name);
     if (field == nullptr) {
       out->push_back(child_path);
       continue;

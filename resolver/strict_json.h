@@ -13,10 +13,11 @@
 
 namespace flyteoverride::resolver {
 
-// Dotted paths (below `prefix`) of members of `json` that have no field in
-// `type` (by JSON or proto name), recursively, sorted. Free-form fields
-// (google.protobuf.Struct/Value) are not judged. pod_template is: JSON the
-// subset cannot represent would be lost, so it is refused, not dropped.
+// Dotted paths (below `prefix`; known fields by proto name) of members of
+// `json` that have no field in `type` (by JSON or proto name), recursively,
+// sorted. Free-form fields (google.protobuf.Struct/Value) are not judged.
+// pod_template is: JSON the subset cannot represent would be lost, so it is
+// refused, not dropped.
 std::vector<std::string> UnknownJsonFields(
     const google::protobuf::Value& json,
     const google::protobuf::Descriptor& type, const std::string& prefix);

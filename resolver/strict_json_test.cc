@@ -22,6 +22,12 @@ TEST(StrictJson, EveryUnknownMemberIsReportedWithItsPath) {
       "resources.limit,resources.requests[0].unit,timeout");
 }
 
+TEST(StrictJson, PathsUseProtoNames) {
+  EXPECT_EQ(
+      Unknown(R"({"extendedResources": {"gpuAccelerator": {"dev": "a"}}})"),
+      "extended_resources.gpu_accelerator.dev");
+}
+
 TEST(StrictJson, JsonAndProtoNamesAreBothKnown) {
   EXPECT_EQ(
       Unknown(

@@ -63,7 +63,8 @@ absl::Status CallRunner::Run(
                : spdlog::level::err,
            "call",
            {{"rpc", std::string(rpc)},
-            {"execution", std::string(execution)},
+            {"execution", stats.execution.empty() ? std::string(execution)
+                                                  : stats.execution},
             {"nodes", absl::StrCat(stats.nodes)},
             {"hooks", absl::StrCat(stats.hooks)},
             {"code", code},

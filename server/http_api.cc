@@ -23,29 +23,53 @@ HttpResponse Json(const google::protobuf::Message& message) {
   return {200, kJson, resolver::DeterministicJson(message, false)};
 }
 
-// Members outside the closure are read strictly (each unknown one reported);
-// the closure leniently, as flytectl's JSON carries fields the subset omits.
+// A violation for an unknown JSON member; inside an override map it names
+// the hook and layer, as the resolver's own violations do.
+v1::Violation UnknownMember(const std::string& path) {
+  v1::Violation violation;
+  violation.set_field(path);
+  violation.set_description(absl::StrCat("unknown field \"", path, "\""));
+  violation.set_reason("UNKNOWN_FIELD");
+  for (const auto& [map, layer] :
+       {std::pair<absl::string_view, v1::Layer>{"launch_plan_overrides[",
+                                                v1::LAUNCH_PLAN},
+        {"execution_overrides[", v1::EXECUTION}}) {
+    if (!absl::StartsWith(path, map)) continue;
+    const size_t end = path.find(']', map.size());
+    if (end != std::string::npos)
+      violation.set_hook(path.substr(map.size(), end - map.size()));
+    violation.set_layer(layer);
+  }
+  return violation;
+}
+
+// Members outside the closure are read strictly: each unknown one becomes a
+// violation, never silently dropped; the closure leniently, as flytectl's
+// JSON carries fields the subset omits. Returns the unknown members inside
+// override maps, to be reported with the resolve's own violations; any other
+// unknown member fails the call here.
 template <typename Request>
-absl::Status ParseBody(const std::string& body, Request* request) {
+absl::StatusOr<std::vector<v1::Violation>> ParseBody(const std::string& body,
+                                                     Request* request) {
   google::protobuf::Value document;
   if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
       !document.has_struct_value()) {
     return absl::InvalidArgumentError("the body is not a JSON object");
   }
   document.mutable_struct_value()->mutable_fields()->erase("closure");
-  std::vector<v1::Violation> unknown;
+  std::vector<v1::Violation> in_maps, elsewhere;
   for (const std::string& path :
        resolver::UnknownJsonFields(document, *Request::descriptor(), "")) {
-    v1::Violation violation;
-    violation.set_field(path);
-    violation.set_description(absl::StrCat("unknown field \"", path, "\""));
-    violation.set_reason("UNKNOWN_FIELD");
-    unknown.push_back(std::move(violation));
+    v1::Violation violation = UnknownMember(path);
+    (violation.hook().empty() ? elsewhere : in_maps)
+        .push_back(std::move(violation));
   }
-  if (!unknown.empty()) {
+  if (!elsewhere.empty()) {
+    elsewhere.insert(elsewhere.end(), in_maps.begin(), in_maps.end());
     return ViolationStatus(
         absl::StatusCode::kInvalidArgument,
-        absl::StrCat("unknown field \"", unknown[0].field(), "\""), unknown);
+        absl::StrCat("unknown field \"", elsewhere[0].field(), "\""),
+        elsewhere);
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -55,7 +79,7 @@ absl::Status ParseBody(const std::string& body, Request* request) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad request body: ", status.ToString()));
   }
-  return absl::OkStatus();
+  return in_maps;
 }
 
 std::string ExecutionName(
@@ -70,18 +94,20 @@ std::string ExecutionName(
 template <typename Request, typename Response, typename Call>
 HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
                            Call call) const {
-  Request request;
-  if (absl::Status status = ParseBody(http.body, &request); !status.ok())
-    return Error(status);
   Response response;
-  std::string execution;
-  if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
-    execution = ExecutionName(request.execution_id());
-  }
+  // Reading the body is part of the call: a refused body is counted and logged.
   const absl::Status status = runner_->Run(
-      rpc, execution, absl::InfiniteFuture(),
+      rpc, "", absl::InfiniteFuture(),
       [&](CallStats* stats, absl::Time deadline) {
-        absl::StatusOr<Response> result = call(request, deadline, stats);
+        Request request;
+        absl::StatusOr<std::vector<v1::Violation>> unknown =
+            ParseBody(http.body, &request);
+        if (!unknown.ok()) return unknown.status();
+        if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
+          stats->execution = ExecutionName(request.execution_id());
+        }
+        absl::StatusOr<Response> result =
+            call(request, deadline, stats, *std::move(unknown));
         if (!result.ok()) return result.status();
         response = *std::move(result);
         return absl::OkStatus();
@@ -136,21 +162,24 @@ HttpResponse HttpApi::Handle(const HttpRequest& http) const {
   if (post && http.path == "/v1/inspect") {
     return Post<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
         http, "InspectWorkflow",
-        [this](const auto& r, absl::Time, CallStats* stats) {
+        [this](const auto& r, absl::Time, CallStats* stats,
+               std::vector<v1::Violation>) {
           return service_->InspectWorkflow(r, stats);
         });
   }
   if (post && http.path == "/v1/resolve") {
     return Post<v1::ResolveRequest, v1::ResolveResponse>(
         http, "Resolve",
-        [this](const auto& r, absl::Time deadline, CallStats* stats) {
-          return service_->Resolve(r, deadline, stats);
+        [this](const auto& r, absl::Time deadline, CallStats* stats,
+               std::vector<v1::Violation> unknown) {
+          return service_->Resolve(r, deadline, stats, std::move(unknown));
         });
   }
   if (post && http.path == "/v1/resolve-dynamic") {
     return Post<v1::ResolveDynamicRequest, v1::ResolveDynamicResponse>(
         http, "ResolveDynamic",
-        [this](const auto& r, absl::Time deadline, CallStats* stats) {
+        [this](const auto& r, absl::Time deadline, CallStats* stats,
+               std::vector<v1::Violation>) {
           return service_->ResolveDynamic(r, deadline, stats);
         });
   }

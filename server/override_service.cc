@@ -91,8 +91,8 @@ absl::StatusOr<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
 }
 
 absl::StatusOr<v1::ResolveResponse> OverrideService::Resolve(
-    const v1::ResolveRequest& request, absl::Time deadline,
-    CallStats* stats) const {
+    const v1::ResolveRequest& request, absl::Time deadline, CallStats* stats,
+    std::vector<v1::Violation> read_violations) const {
   const bool record =
       HasExecutionId(request.execution_id()) && !request.options().dry_run();
   storage::ExecutionKey key;
@@ -107,6 +107,12 @@ absl::StatusOr<v1::ResolveResponse> OverrideService::Resolve(
       resolver::Resolve(request, options_.limits, context);
   stats->nodes = result.response.nodes_size();
   stats->hooks = CountHooks(result.response);
+  if (!read_violations.empty()) {
+    read_violations.insert(read_violations.end(), result.violations.begin(),
+                           result.violations.end());
+    resolver::CapViolations(options_.limits.max_violations, &read_violations);
+    result.violations = std::move(read_violations);
+  }
   if (!result.ok()) return Failure(std::move(result.violations));
   result.response.set_input_digest(resolver::InputDigest(request));
   if (!record) return std::move(result.response);

@@ -4,6 +4,9 @@
 #ifndef FLYTEOVERRIDE_SERVER_OVERRIDE_SERVICE_H_
 #define FLYTEOVERRIDE_SERVER_OVERRIDE_SERVICE_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flyteoverride/v1/resolver.pb.h"
@@ -22,6 +25,7 @@ struct ServiceOptions {
 struct CallStats {
   int nodes = 0;
   int hooks = 0;
+  std::string execution;  // "project/domain/name", once the request is read
 };
 
 // Thread-safe: holds no mutable state of its own.
@@ -34,9 +38,11 @@ class OverrideService {
   absl::StatusOr<v1::InspectWorkflowResponse> InspectWorkflow(
       const v1::InspectWorkflowRequest& request, CallStats* stats) const;
   // `deadline` bounds the call: past it, nothing more is started.
-  absl::StatusOr<v1::ResolveResponse> Resolve(const v1::ResolveRequest& request,
-                                              absl::Time deadline,
-                                              CallStats* stats) const;
+  // `read_violations` are problems found while reading the request (unknown
+  // JSON members), reported together with the resolve's own.
+  absl::StatusOr<v1::ResolveResponse> Resolve(
+      const v1::ResolveRequest& request, absl::Time deadline, CallStats* stats,
+      std::vector<v1::Violation> read_violations = {}) const;
   absl::StatusOr<v1::GetResolvedResponse> GetResolved(
       const v1::GetResolvedRequest& request, CallStats* stats) const;
   absl::StatusOr<v1::ResolveDynamicResponse> ResolveDynamic(
