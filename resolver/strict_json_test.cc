@@ -45,7 +45,7 @@ TEST(StrictJson, PodTemplateMembersTheSubsetLacksAreRefusedNotDropped) {
   EXPECT_EQ(
       Unknown(
           R"({"podTemplate": {"dataConfig": {}, "primaryContainerName": "c"}})"),
-      "podTemplate.dataConfig");
+      "pod_template.dataConfig");
 }
 
 }  // namespace

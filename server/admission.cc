@@ -40,6 +40,11 @@ void Admission::Close() {
   closed_ = true;
 }
 
+int Admission::queued() const {
+  absl::MutexLock lock(&mu_);
+  return queued_;
+}
+
 int Admission::running() const {
   absl::MutexLock lock(&mu_);
   return running_;

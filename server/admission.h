@@ -26,6 +26,7 @@ class Admission {
   void Close();
 
   int running() const;
+  int queued() const;
 
  private:
   const int max_running_;
