@@ -109,6 +109,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::UnavailableError(
         absl::StrCat("storage does not answer: ", ready.message()));
   }
+  server->purger_ = std::make_unique<Purger>(
+      server->store_.get(), storage::Clock::Real(),
+      PurgerOptions{config.storage.purge_interval});
   auto* health = server->grpc_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(kServiceName, true);
@@ -134,6 +137,7 @@ void Server::Shutdown() {
             {"grace", absl::FormatDuration(config_.shutdown_grace)}});
   grpc_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
   http_->Stop();
+  purger_.reset();
   LogEvent(spdlog::level::info, "stopped", {});
 }
 

@@ -15,6 +15,7 @@
 #include "server/http_api.h"
 #include "server/metrics.h"
 #include "server/override_service.h"
+#include "server/purger.h"
 #include "storage/store.h"
 
 namespace flyteoverride::server {
@@ -47,6 +48,7 @@ class Server {
   std::unique_ptr<GrpcService> grpc_service_;
   std::unique_ptr<HttpApi> http_;
   std::unique_ptr<grpc::Server> grpc_;
+  std::unique_ptr<Purger> purger_;
   int grpc_port_ = 0;
   int http_port_ = 0;
   bool stopped_ = false;
