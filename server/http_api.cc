@@ -159,6 +159,11 @@ HttpResponse HttpApi::Handle(const HttpRequest& http) const {
     return {200, "text/plain; version=0.0.4; charset=utf-8",
             registry_->Render()};
   }
+  if (!serve_api_ && absl::StartsWith(http.path, "/v1/")) {
+    return Error(
+        absl::PermissionDeniedError("TLS is configured: the API is served over "
+                                    "gRPC with TLS, not over plaintext HTTP"));
+  }
   if (post && http.path == "/v1/inspect") {
     return Post<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
         http, "InspectWorkflow",

@@ -18,12 +18,17 @@ namespace flyteoverride::server {
 // Thread-safe routing; Start and Stop from one thread.
 class HttpApi {
  public:
+  // Without `serve_api`, only probes and /metrics are served: the JSON API
+  // answers 403 (with TLS configured, the API is for authenticated gRPC
+  // clients only).
   HttpApi(const OverrideService* service, CallRunner* runner,
-          const Registry* registry, const std::atomic<bool>* serving)
+          const Registry* registry, const std::atomic<bool>* serving,
+          bool serve_api)
       : service_(service),
         runner_(runner),
         registry_(registry),
-        serving_(serving) {}
+        serving_(serving),
+        serve_api_(serve_api) {}
 
   // Serves on `options.address:options.port`; returns the bound port.
   absl::StatusOr<int> Start(const HttpServerOptions& options);
@@ -41,6 +46,7 @@ class HttpApi {
   CallRunner* const runner_;
   const Registry* const registry_;
   const std::atomic<bool>* const serving_;
+  const bool serve_api_;
   std::unique_ptr<HttpServer> http_;
 };
 

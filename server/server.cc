@@ -62,8 +62,9 @@ Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
   runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
                                          config.default_deadline);
   grpc_service_ = std::make_unique<GrpcService>(service_.get(), runner_.get());
-  http_ = std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
-                                    &serving_);
+  http_ =
+      std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
+                                &serving_, /*serve_api=*/!config.tls.enabled());
 }
 
 Server::~Server() { Shutdown(); }
@@ -109,9 +110,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     return absl::UnavailableError(
         absl::StrCat("storage does not answer: ", ready.message()));
   }
-  server->purger_ = std::make_unique<Purger>(
-      server->store_.get(), storage::Clock::Real(),
-      PurgerOptions{config.storage.purge_interval});
+  server->purger_ =
+      std::make_unique<Purger>(server->store_.get(), storage::Clock::Real(),
+                               PurgerOptions{config.storage.purge_interval});
   auto* health = server->grpc_->GetHealthCheckService();
   health->SetServingStatus("", true);
   health->SetServingStatus(kServiceName, true);
