@@ -21,7 +21,7 @@
 namespace flyteoverride::tests {
 namespace {
 
-// Keeps gRPC initialised between tests (see grpc_e2e_test.cc).
+// Keeps gRPC initialised between tests (see e2e_server.cc).
 class KeepGrpc : public testing::Environment {
  public:
   void SetUp() override { grpc_init(); }

@@ -1,0 +1,176 @@
+// End to end over loopback: the HTTP/JSON surface of the same server, its
+// liveness and readiness probes and /metrics, and readiness turning while
+// in-flight calls drain at shutdown.
+#include <chrono>
+#include <future>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "flyteoverride/v1/resolver.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "storage/memory_store.h"
+#include "tests/e2e_server.h"
+#include "tests/e2e_util.h"
+#include "tools/inputs.h"
+
+namespace flyteoverride::tests {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string ExampleJson(const std::string& name, const std::string& extra) {
+  const std::string dir = absl::StrCat("examples/", name, "/");
+  std::string body = absl::StrCat(
+      "{\"closure\": ", tools::ReadFile(dir + "closure.json").value_or("null"));
+  if (auto lp = tools::ReadFile(dir + "launch_plan.json"); lp.ok())
+    absl::StrAppend(&body, ", \"launchPlanOverrides\": ", *lp);
+  if (auto exec = tools::ReadFile(dir + "execution.json"); exec.ok())
+    absl::StrAppend(&body, ", \"executionOverrides\": ", *exec);
+  absl::StrAppend(&body, extra, "}");
+  return body;
+}
+
+constexpr char kExecutionIdInvalid[] =
+    ", \"executionId\": {\"project\": \"flytesnacks\", \"domain\": "
+    "\"development\", \"name\": \"exec-http-invalid\"}";
+
+TEST(Http, ProbesApiAndMetrics) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const int port = harness.http_port();
+  EXPECT_EQ(HttpCall(port, "GET", "/healthz").status, 200);
+  EXPECT_EQ(HttpCall(port, "GET", "/readyz").status, 200);
+
+  int resolved_ok = 0;
+  HttpResult result = HttpCall(port, "POST", "/v1/resolve",
+                               ExampleJson("training_pipeline", ""));
+  ASSERT_EQ(result.status, 200) << result.body;
+  ++resolved_ok;
+  EXPECT_THAT(result.body, HasSubstr("\"nodes\""));
+  EXPECT_THAT(result.body, HasSubstr("\"nodePath\":\"n1/n0\""));
+
+  // Recorded over HTTP, read back over HTTP and gRPC.
+  result = HttpCall(port, "POST", "/v1/resolve",
+                    ExampleJson("training_pipeline",
+                                ", \"executionId\": {\"project\": "
+                                "\"flytesnacks\", \"domain\": \"development\", "
+                                "\"name\": \"exec-http\"}"));
+  ASSERT_EQ(result.status, 200) << result.body;
+  ++resolved_ok;
+  result =
+      HttpCall(port, "GET",
+               "/v1/executions/flytesnacks/development/exec-http?node=n1/n0");
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("\"nodePath\":\"n1/n0\""));
+  EXPECT_THAT(result.body, Not(HasSubstr("\"nodePath\":\"n2/n0\"")));
+  result =
+      HttpCall(port, "GET", "/v1/executions/flytesnacks/development/exec-http");
+  EXPECT_EQ(result.status, 200) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("\"nodePath\":\"n4\""));
+  v1::GetResolvedResponse stored;
+  EXPECT_TRUE(harness.GetResolved("exec-http", "n4", &stored).ok());
+  EXPECT_EQ(HttpCall(port, "GET",
+                     "/v1/executions/flytesnacks/development/exec-http?node=n9")
+                .status,
+            404);
+  EXPECT_EQ(
+      HttpCall(port, "GET", "/v1/executions/flytesnacks/development/exec-none")
+          .status,
+      404);
+
+  // The invalid example: 400 with all six violations in one answer, the
+  // unknown member (`timeout`) among them, and nothing recorded.
+  result = HttpCall(port, "POST", "/v1/resolve",
+                    ExampleJson("invalid", kExecutionIdInvalid));
+  EXPECT_EQ(result.status, 400) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("\"violations\""));
+  EXPECT_THAT(result.body, HasSubstr("INVALID_ARGUMENT"));
+  for (const char* reason :
+       {"REQUEST_ABOVE_LIMIT", "BAD_ENVIRONMENT_KEY", "UNKNOWN_HOOK",
+        "BAD_QUANTITY", "NEGATIVE_RETRIES", "UNKNOWN_FIELD"}) {
+    EXPECT_THAT(result.body, HasSubstr(absl::StrCat("\"", reason, "\"")));
+  }
+  EXPECT_THAT(result.body, HasSubstr("evaluate"));
+  EXPECT_THAT(result.body, HasSubstr("timeout"));
+  // Only the unknown member wrong: still refused, still not recorded.
+  result = HttpCall(port, "POST", "/v1/resolve",
+                    ExampleJson("training_pipeline",
+                                absl::StrCat(kExecutionIdInvalid,
+                                             ", \"options\": {\"dryRun\": "
+                                             "false, \"colour\": 1}")));
+  EXPECT_EQ(result.status, 400) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("colour"));
+  EXPECT_EQ(HttpCall(port, "GET",
+                     "/v1/executions/flytesnacks/development/exec-http-invalid")
+                .status,
+            404);
+
+  // Not JSON at all: 400, not 500.
+  result = HttpCall(port, "POST", "/v1/resolve", "\x01\x02garbage\xff{{");
+  EXPECT_EQ(result.status, 400) << result.body;
+  // Not HTTP at all: the server answers 400 (or hangs up), never crashes.
+  result = HttpRaw(port, "\x16\x03\x01 garbage bytes\r\n\r\n");
+  EXPECT_TRUE(result.status == 400 || result.status == 0) << result.status;
+  EXPECT_EQ(HttpCall(port, "GET", "/healthz").status, 200);
+
+  // A gRPC Resolve counts with the HTTP ones: one registry, one runner.
+  v1::ResolveRequest request = Example("map_task");
+  request.mutable_options()->set_dry_run(true);
+  v1::ResolveResponse response;
+  ASSERT_TRUE(harness.Resolve(request, &response).ok());
+  ++resolved_ok;
+  const std::string metrics = harness.Metrics();
+  EXPECT_EQ(
+      MetricValue(metrics,
+                  "override_resolver_calls_total{rpc=\"Resolve\",code=\"OK\"}"),
+      resolved_ok)
+      << metrics;
+  EXPECT_EQ(MetricValue(metrics,
+                        "override_resolver_calls_total{rpc=\"Resolve\",code="
+                        "\"INVALID_ARGUMENT\"}"),
+            3)  // the invalid example, the unknown option, the body not JSON
+      << metrics;
+  EXPECT_THAT(metrics, HasSubstr("override_resolver_call_duration_seconds"));
+}
+
+// SIGTERM's path in process: readiness turns, in-flight calls finish, new
+// ones are refused.
+TEST(Http, ShutdownTurnsReadinessAndDrainsCalls) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const int port = harness.http_port();
+  ASSERT_EQ(HttpCall(port, "GET", "/readyz").status, 200);
+  const v1::ResolveRequest slow = BigRequest(kSlowNodes);
+  auto slow_call = std::async(std::launch::async, [&] {
+    v1::ResolveResponse response;
+    grpc::Status status = harness.Resolve(slow, &response, absl::Seconds(60));
+    return std::make_pair(status, response.nodes_size());
+  });
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return MetricValue(harness.Metrics(),
+                           "override_resolver_calls_in_flight") == 1;
+      },
+      absl::Seconds(30)));
+  auto shutdown =
+      std::async(std::launch::async, [&] { harness.server().Shutdown(); });
+  // While the slow call drains, /readyz says 503.
+  int readyz = 0;
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        readyz = HttpCall(port, "GET", "/readyz", "", absl::Seconds(2)).status;
+        return readyz == 503;
+      },
+      absl::Seconds(10)))
+      << "last /readyz: " << readyz;
+  const auto [status, nodes] = slow_call.get();
+  EXPECT_TRUE(status.ok()) << CodeName(status.error_code()) << ": "
+                           << status.error_message();
+  EXPECT_EQ(nodes, kSlowNodes);
+  ASSERT_EQ(shutdown.wait_for(std::chrono::seconds(30)),
+            std::future_status::ready);
+}
+
+}  // namespace
+}  // namespace flyteoverride::tests
