@@ -252,7 +252,8 @@ class Walker {
       }
     }
     if (!Deeper(item)) return;
-    walk_.scopes.push_back({it->second, item.scope, absl::StrCat(path, "/")});
+    walk_.scopes.push_back(
+        {it->second, item.scope, absl::StrCat(path, "/"), item.node});
     PushWorkflow(static_cast<int>(walk_.scopes.size()) - 1, chain,
                  item.depth + 1);
   }

@@ -26,6 +26,8 @@ struct Scope {
   const flyteidl::core::WorkflowTemplate* workflow;
   int parent;          // index into ClosureWalk::scopes; -1 for the primary
   std::string prefix;  // node path of the instance plus "/", "" for primary
+  // The workflow node that instantiates it; null for the primary.
+  const flyteidl::core::Node* call = nullptr;
 };
 
 // One declaration of a hook, as instantiated (a hook in a reused sub-workflow

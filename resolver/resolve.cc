@@ -1,6 +1,7 @@
 #include "resolver/resolve.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_set.h"
@@ -10,6 +11,7 @@
 #include "resolver/leaf_set.h"
 #include "resolver/merge.h"
 #include "resolver/names.h"
+#include "resolver/policy_check.h"
 #include "resolver/render.h"
 #include "resolver/validate.h"
 #include "resolver/violations.h"
@@ -28,7 +30,9 @@ class Resolver {
         limits_(limits),
         context_(context),
         explain_(request.options().explain()),
-        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context))) {}
+        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context))) {
+    if (context.policy != nullptr) policy_.emplace(*context.policy);
+  }
 
   ResolveResult Run() && {
     result_.violations = walk_.violations;
@@ -180,6 +184,12 @@ class Resolver {
     ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain,
                &leaves);
     ApplyLayer(request_.execution_overrides(), v1::EXECUTION, chain, &leaves);
+    if (policy_) {
+      std::vector<v1::Violation> clamped;
+      policy_->Apply(instance.path, &leaves, &result_.violations, &clamped);
+      for (v1::Violation& warning : clamped)
+        *result_.response.add_warnings() = std::move(warning);
+    }
     leaves.Sort();
     ValidateMergedResources(leaves, instance.path, &result_.violations);
     if (!result_.ok()) {  // the nodes would be dropped anyway
@@ -205,6 +215,7 @@ class Resolver {
   const bool explain_;
   const ClosureWalk walk_;
   absl::flat_hash_set<absl::string_view> declared_;
+  std::optional<PolicyCheck> policy_;
   ResolveResult result_;
 };
 

@@ -9,6 +9,7 @@
 #include "flyteoverride/v1/record.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/closure_walk.h"
+#include "resolver/policy.h"
 
 namespace flyteoverride::resolver {
 
@@ -29,6 +30,9 @@ struct ResolveContext {
   google::protobuf::RepeatedPtrField<v1::AppliedHook> parent_hooks;
   // Fill ResolveResult::applied_hooks, for recording.
   bool collect_applied_hooks = false;
+  // The operator's rules for the execution's project and domain: the
+  // PLATFORM layer (policy_check.h). Null: no policy. Must outlive the call.
+  const Policy* policy = nullptr;
 };
 
 // The outcome of a resolve. Violations are the caller's or the closure's

@@ -72,7 +72,7 @@ flyteidl::core::CompiledWorkflowClosure Closure(
 ResolveResult ResolveJson(
     const flyteidl::core::CompiledWorkflowClosure& closure,
     absl::string_view launch_plan, absl::string_view execution, bool explain,
-    bool warn_unknown) {
+    bool warn_unknown, const Policy* policy) {
   v1::ResolveRequest request;
   *request.mutable_closure() = closure;
   *request.mutable_launch_plan_overrides() =
@@ -85,7 +85,9 @@ ResolveResult ResolveJson(
   request.mutable_options()->set_explain(explain);
   if (warn_unknown)
     request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);
-  return Resolve(request, {});
+  ResolveContext context;
+  context.policy = policy;
+  return Resolve(request, {}, context);
 }
 
 const v1::ResolvedNode& NodeAt(const ResolveResult& result,

@@ -242,10 +242,13 @@ void ValidateMergedResources(const LeafSet& leaves,
                                  "equal its limit");
     } else if (order > 0) {
       reason = "REQUEST_ABOVE_LIMIT";
-      description = absl::StrCat("at ", node_path, ": ", Describe(*request),
-                                 " is above ", Describe(*limit),
-                                 "; raise the limit, lower the request, or "
-                                 "unset the limit");
+      // A limit the policy clamped cannot be raised or unset by the caller.
+      description = absl::StrCat(
+          "at ", node_path, ": ", Describe(*request), " is above ",
+          Describe(*limit),
+          limit->current.origin.layer == v1::PLATFORM
+              ? "; the operator's policy caps the limit: lower the request"
+              : "; raise the limit, lower the request, or unset the limit");
     } else {
       continue;
     }

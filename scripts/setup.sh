@@ -18,6 +18,8 @@ packages=(
   libbenchmark-dev
   libyaml-cpp-dev
   libsqlite3-dev
+  postgresql
+  libpq-dev
   libre2-dev
   libssl-dev
   libmicrohttpd-dev

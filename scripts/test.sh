@@ -1,13 +1,27 @@
 #!/usr/bin/env bash
 # The quick start's second command: runs every test and ends with the line
 # "N passed, N failed", counted from the GoogleTest XML each target writes.
+# The PostgreSQL tests run against a throwaway server started here (see
+# scripts/postgres.sh) and stopped on exit; they are required, never skipped.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
-bazel test --keep_going //... "$@"
+
+# A server of this run's own, so that concurrent runs do not stop each other's.
+export FO_POSTGRES_INSTANCE="test-$$" FO_POSTGRES_OWNER=$$
+trap 'scripts/postgres.sh stop >/dev/null 2>&1' EXIT
+trap 'exit 130' INT TERM HUP
+# Without a server the PostgreSQL tests still run, and fail saying why.
+dsn=$(scripts/postgres.sh start) || echo "test: PostgreSQL did not start" >&2
+
+events=$(mktemp)
+trap 'scripts/postgres.sh stop >/dev/null 2>&1; rm -f "$events"' EXIT
+bazel test --keep_going //... --build_event_json_file="$events" \
+  --test_env=FO_POSTGRES_DSN="${dsn:-}" --test_env=FO_REQUIRE_POSTGRES=1 \
+  --test_env=REQUIRE_PROMTOOL=1 "$@"
 status=$?
-python3 scripts/count_tests.py "$(bazel info bazel-testlogs 2>/dev/null)" \
-  $(bazel query 'tests(//...)' 2>/dev/null)
+scripts/postgres.sh stop >/dev/null 2>&1
+python3 scripts/count_tests.py "$events" $(bazel query 'tests(//...)' 2>/dev/null)
 count_status=$?
 [ $status -eq 0 ] && exit $count_status
 exit $status

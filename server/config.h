@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "resolver/policy.h"
 
 namespace flyteoverride::server {
 
@@ -68,6 +69,9 @@ struct Config {
   std::string log_format = "text";  // text|json
   TlsConfig tls;
   StorageConfig storage;
+  // Operator policy by scope (docs/policy.md); empty: no rules. The only
+  // part a reload applies without a restart.
+  resolver::PolicySet policy;
 };
 
 // Parses and validates YAML text; an empty text (or only comments) gives the
@@ -75,7 +79,7 @@ struct Config {
 // (1-based), every problem found, in line order, joined by "; ", e.g.
 //   config line 7: server.grpc_port: must be 0..65535, got 70000
 //   config line 3: unknown key "sever" (did you mean "server"?)
-// The `policy` section is reserved: any mapping there is accepted and ignored.
+// The `policy` section is read by server/policy_config.h, as strictly.
 absl::StatusOr<Config> ParseConfig(absl::string_view yaml);
 
 // Reads the file and parses it; every error message starts with the path.

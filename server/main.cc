@@ -1,15 +1,18 @@
 // override-resolver: flags -> logging -> config -> storage -> server, then
-// wait for SIGTERM or SIGINT and shut down gracefully.
+// wait for signals: SIGHUP reloads the config's policy, SIGTERM or SIGINT
+// shuts down gracefully.
 //
 //   override-resolver [--config FILE] [--grpc-port N] [--http-port N]
 //   [--log-level L]
 #include <csignal>
 #include <cstdio>
+#include <memory>
 #include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "server/config.h"
+#include "server/config_reloader.h"
 #include "server/logging.h"
 #include "server/server.h"
 #include "server/storage_factory.h"
@@ -89,15 +92,20 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   Flags flags;
   std::string error;
   if (!ParseFlags(argc, argv, &flags, &error))
     return Fail(absl::InvalidArgumentError(error));
-  absl::StatusOr<Config> config = flags.config_file.empty()
-                                      ? ParseConfig("")
-                                      : LoadConfigFile(flags.config_file);
+  // The reloader reads the file, so that it sees every later change.
+  std::unique_ptr<ConfigReloader> reloader;
+  if (!flags.config_file.empty()) {
+    reloader =
+        std::make_unique<ConfigReloader>(ReloaderOptions{flags.config_file});
+  }
+  absl::StatusOr<Config> config = reloader ? reloader->Load() : ParseConfig("");
   if (!config.ok()) return Fail(config.status());
   if (auto status = ApplyFlags(flags, &*config); !status.ok())
     return Fail(status);
@@ -114,11 +122,20 @@ int main(int argc, char** argv) {
               config->bind_address.c_str(), (*server)->grpc_port(),
               config->bind_address.c_str(), (*server)->http_port());
   std::fflush(stdout);
+  if (reloader) reloader->Start((*server)->policy(), (*server)->registry());
 
   int signal = 0;
-  sigwait(&signals, &signal);
+  while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+    LogEvent(spdlog::level::info, "signal", {{"signal", "SIGHUP"}});
+    if (reloader) {
+      (void)reloader->Reload();  // a refused file is logged and counted
+    } else {
+      LogEvent(spdlog::level::warn, "no --config file to reload", {});
+    }
+  }
   LogEvent(spdlog::level::info, "signal",
            {{"signal", signal == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  if (reloader) reloader->Stop();
   (*server)->Shutdown();
   return 0;
 }

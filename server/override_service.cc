@@ -1,11 +1,14 @@
 #include "server/override_service.h"
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "resolver/digest.h"
 #include "resolver/inspect.h"
+#include "resolver/json_format.h"
 #include "server/status.h"
 
 namespace flyteoverride::server {
@@ -37,6 +40,19 @@ absl::StatusOr<storage::ExecutionKey> KeyOf(
         "an execution id needs a project, a domain and a name", violations);
   }
   return storage::ExecutionKey{id.project(), id.domain(), id.name(), id.org()};
+}
+
+// The rules for the execution's project and domain, taken from its id, or
+// from the closure's primary workflow id when there is none (DESIGN
+// section 7). Nullopt without a policy.
+std::optional<resolver::Policy> PolicyFor(
+    const PolicyHolder* holder, const WorkflowExecutionIdentifier& id,
+    const flyteidl::core::CompiledWorkflowClosure& closure) {
+  if (holder == nullptr) return std::nullopt;
+  const std::shared_ptr<const resolver::PolicySet> set = holder->Get();
+  if (HasExecutionId(id)) return set->For(id.project(), id.domain());
+  const auto& workflow = closure.primary().template_().id();
+  return set->For(workflow.project(), workflow.domain());
 }
 
 absl::Status CheckDeadline(absl::Time deadline, const storage::Clock& clock) {
@@ -71,12 +87,37 @@ int CountHooks(const v1::ResolveResponse& response) {
   return hooks;
 }
 
+// ResolveOptions.rewrite_closure: the closure an unmodified Flyte v1 runs
+// with `response`'s overrides. The request was parsed already, so the
+// closure is rewritten from its re-encoding: fields outside the subset are
+// kept, after the known ones of their message.
+absl::Status AddRewrittenClosure(const v1::ResolveRequest& request,
+                                 resolver::RewriteOptions options,
+                                 const resolver::WalkLimits& walk,
+                                 v1::ResolveResponse* response) {
+  options.walk = walk;
+  auto rewritten =
+      resolver::RewriteClosure(resolver::DeterministicBytes(request.closure()),
+                               request.closure(), *response, options);
+  if (!rewritten.ok()) return absl::InternalError(rewritten.status().message());
+  if (!rewritten->ok()) return Failure(std::move(rewritten->violations));
+  if (!response->mutable_rewritten_closure()->ParseFromString(
+          rewritten->closure)) {
+    return absl::InternalError("the rewritten closure does not parse");
+  }
+  for (v1::TemplateCopy& copy : rewritten->copies)
+    *response->add_template_copies() = std::move(copy);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
     const v1::InspectWorkflowRequest& request, CallStats* stats) const {
-  v1::InspectWorkflowResponse response =
-      resolver::Inspect(request.closure(), options_.limits.walk);
+  const std::optional<resolver::Policy> policy =
+      PolicyFor(options_.policy, {}, request.closure());
+  v1::InspectWorkflowResponse response = resolver::Inspect(
+      request.closure(), options_.limits.walk, policy ? &*policy : nullptr);
   stats->hooks = response.hooks_size();
   for (const auto& hook : response.hooks())
     stats->nodes += hook.node_paths_size();
@@ -103,6 +144,9 @@ absl::StatusOr<v1::ResolveResponse> OverrideService::Resolve(
   }
   resolver::ResolveContext context;
   context.collect_applied_hooks = record;
+  const std::optional<resolver::Policy> policy =
+      PolicyFor(options_.policy, request.execution_id(), request.closure());
+  if (policy) context.policy = &*policy;
   resolver::ResolveResult result =
       resolver::Resolve(request, options_.limits, context);
   stats->nodes = result.response.nodes_size();
@@ -115,6 +159,12 @@ absl::StatusOr<v1::ResolveResponse> OverrideService::Resolve(
   }
   if (!result.ok()) return Failure(std::move(result.violations));
   result.response.set_input_digest(resolver::InputDigest(request));
+  if (request.options().rewrite_closure()) {
+    if (auto status = AddRewrittenClosure(
+            request, options_.rewrite, options_.limits.walk, &result.response);
+        !status.ok())
+      return status;
+  }
   if (!record) return std::move(result.response);
 
   if (auto status = CheckDeadline(deadline, clock_); !status.ok())
@@ -180,6 +230,9 @@ absl::StatusOr<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   resolver::ResolveContext context;
   context.parent_path = request.parent_node_path();
   context.collect_applied_hooks = true;
+  const std::optional<resolver::Policy> policy =
+      PolicyFor(options_.policy, request.execution_id(), request.closure());
+  if (policy) context.policy = &*policy;
   // A parent no hook covers has no record of its own: its new nodes are
   // covered only by hooks they declare themselves.
   auto parent = store_->GetNodes(*key, request.parent_node_path());

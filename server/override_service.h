@@ -11,6 +11,8 @@
 #include "absl/time/time.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/resolve.h"
+#include "resolver/rewrite.h"
+#include "server/policy_holder.h"
 #include "storage/clock.h"
 #include "storage/store.h"
 
@@ -19,6 +21,13 @@ namespace flyteoverride::server {
 struct ServiceOptions {
   resolver::ResolveLimits limits;
   absl::Duration retention = absl::Hours(24 * 30);
+  // The operator policy in force, read once per call; null: no policy. Must
+  // outlive the service.
+  const PolicyHolder* policy = nullptr;
+  // For ResolveOptions.rewrite_closure (docs/flyte-v1.md):
+  // rewrite.forbid_task_copies is the operator's switch; the walk limits
+  // are `limits.walk`.
+  resolver::RewriteOptions rewrite;
 };
 
 // What a call reports for metrics and logs, whatever its outcome.

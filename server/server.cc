@@ -50,6 +50,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 
 Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
     : config_(config),
+      policy_(config.policy),
       admission_(config.max_concurrent_calls, config.max_queued_calls) {
   RegisterBuildInfo(registry_, "0.1.0", "dev");
   store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
@@ -58,6 +59,7 @@ Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
   options.limits.walk.max_nodes = config.max_node_instances;
   options.limits.max_violations = static_cast<size_t>(config.max_violations);
   options.retention = config.storage.retention;
+  options.policy = &policy_;
   service_ = std::make_unique<OverrideService>(options, store_.get());
   runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
                                          config.default_deadline);

@@ -15,6 +15,7 @@
 #include "server/http_api.h"
 #include "server/metrics.h"
 #include "server/override_service.h"
+#include "server/policy_holder.h"
 #include "server/purger.h"
 #include "storage/store.h"
 
@@ -30,6 +31,10 @@ class Server {
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
+  // The policy in force, for a ConfigReloader to swap; the metrics registry,
+  // for components started beside the server.
+  PolicyHolder* policy() { return &policy_; }
+  Registry* registry() { return &registry_; }
 
   // Health and /readyz turn NOT_SERVING, new calls are refused, in-flight
   // calls get up to the configured grace period, then everything stops.
@@ -41,6 +46,7 @@ class Server {
   const Config config_;
   std::unique_ptr<storage::Store> store_;
   Registry registry_;
+  PolicyHolder policy_;
   Admission admission_;
   std::atomic<bool> serving_{false};
   std::unique_ptr<OverrideService> service_;

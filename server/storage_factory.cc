@@ -1,6 +1,7 @@
 #include "server/storage_factory.h"
 
 #include "storage/memory_store.h"
+#include "storage/postgres_store.h"
 #include "storage/sqlite_store.h"
 
 namespace flyteoverride::server {
@@ -16,9 +17,14 @@ absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
       if (!store.ok()) return store.status();
       return std::unique_ptr<storage::Store>(*std::move(store));
     }
-    default:
-      return absl::UnimplementedError("storage driver not built yet");
+    case StorageConfig::Driver::kPostgres: {
+      auto store = storage::PostgresStore::Open(
+          {config.postgres_dsn, config.postgres_pool_size, config.timeout});
+      if (!store.ok()) return store.status();
+      return std::unique_ptr<storage::Store>(*std::move(store));
+    }
   }
+  return absl::InvalidArgumentError("unknown storage driver");
 }
 
 }  // namespace flyteoverride::server

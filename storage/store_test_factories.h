@@ -17,8 +17,19 @@ struct StoreFactory {
   std::function<absl::StatusOr<std::unique_ptr<Store>>()> open;
 };
 
-// Memory and SQLite (a new file under $TEST_TMPDIR each time).
+// Memory, SQLite (a new file under $TEST_TMPDIR each time) and PostgreSQL (a
+// new database each time) when FO_POSTGRES_DSN names a server. Without one,
+// PostgreSQL is left out locally, but where it is required (see
+// PostgresRequired) its entry fails every test that opens it.
 std::vector<StoreFactory> AllStoreFactories();
+
+// True when PostgreSQL tests must run, never skip: FO_REQUIRE_POSTGRES=1 (set
+// by scripts/test.sh) or CI=true.
+bool PostgresRequired();
+
+// The DSN of a new, empty database on the server FO_POSTGRES_DSN names (a
+// key=value connection string). FAILED_PRECONDITION when it is unset.
+absl::StatusOr<std::string> FreshPostgresDatabase();
 
 }  // namespace flyteoverride::storage
 

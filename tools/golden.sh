@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Resolves every bundled example with overridectl and compares the output with
 # the golden files beside it (expected.txt: the --explain table and errors,
-# expected.json: the --json response). With --update, rewrites them instead.
+# expected.json: the --json response). An example with a policy.yaml resolves
+# under that operator policy. With --update, rewrites them instead.
 #   tools/golden.sh OVERRIDECTL EXAMPLES_DIR [--update]
 set -uo pipefail
 overridectl=$1
@@ -14,6 +15,7 @@ for dir in "$examples"/*/; do
   args=(--closure "$dir/closure.json")
   [ -f "$dir/launch_plan.json" ] && args+=(--launch-plan "$dir/launch_plan.json")
   [ -f "$dir/execution.json" ] && args+=(--execution "$dir/execution.json")
+  [ -f "$dir/policy.yaml" ] && args+=(--policy "$dir/policy.yaml")
   for mode in txt json; do
     flags=(--explain)
     [ $mode = json ] && flags+=(--json)

@@ -2,22 +2,30 @@
 // it, in process, over the pure resolver core.
 //
 //   overridectl inspect CLOSURE [--json] [--server HOST:PORT]
+//                       [--policy F [--project P] [--domain D]]
 //   overridectl resolve --closure F [--launch-plan F] [--execution F]
 //                       [--explain] [--json] [--warn-unknown-hooks]
+//                       [--policy F [--project P] [--domain D]]
+//                       [--rewrite-closure OUT [--forbid-task-copies]]
 //                       [--server HOST:PORT [--execution-id P/D/N]]
 //   overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH]
 //   [--json]
 // With --server, calls a running override-resolver (TLS: --tls-ca, and for
 // mutual TLS --tls-cert and --tls-key) instead of resolving in process.
+// --policy F applies the `policy:` section of a server config file in
+// process, for --project and --domain (default: the closure's workflow id).
 //
 // Exit status: 0 resolved, 1 the inputs have violations (or the server
 // refused them), 2 usage, I/O or transport error.
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -26,6 +34,10 @@
 #include "resolver/inspect.h"
 #include "resolver/json_format.h"
 #include "resolver/resolve.h"
+#include "resolver/rewrite.h"
+#include "resolver/violations.h"
+#include "server/config.h"
+#include "tools/closure_json.h"
 #include "tools/inputs.h"
 #include "tools/remote.h"
 #include "tools/table.h"
@@ -36,8 +48,11 @@ namespace {
 constexpr char kUsage[] =
     "usage:\n"
     "  overridectl inspect CLOSURE [--json] [--server HOST:PORT]\n"
+    "                      [--policy F [--project P] [--domain D]]\n"
     "  overridectl resolve --closure F [--launch-plan F] [--execution F]\n"
     "                      [--explain] [--json] [--warn-unknown-hooks]\n"
+    "                      [--policy F [--project P] [--domain D]]\n"
+    "                      [--rewrite-closure OUT [--forbid-task-copies]]\n"
     "                      [--server HOST:PORT [--execution-id P/D/N]]\n"
     "  overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH] "
     "[--json]\n"
@@ -46,7 +61,12 @@ constexpr char kUsage[] =
     "CLOSURE: flyteidl CompiledWorkflowClosure as JSON (as flytectl prints it) "
     "or binary.\n"
     "Override maps: {hook: TaskNodeOverrides} as JSON, or YAML (.yaml, "
-    ".yml).\n";
+    ".yml).\n"
+    "--rewrite-closure OUT writes the closure an unmodified Flyte v1 runs with "
+    "the\n"
+    "resolved overrides (docs/flyte-v1.md): JSON when OUT ends in .json, else "
+    "binary,\n"
+    "in the form the closure was read in.\n";
 
 int Fail(const std::string& message) {
   std::cerr << "overridectl: " << message << "\n";
@@ -121,11 +141,39 @@ absl::Status LoadMap(
   return absl::OkStatus();
 }
 
+const std::vector<std::string> kPolicyFlags = {"--policy", "--project",
+                                               "--domain"};
+
+// --policy F: the rules of a server config file's `policy:` section for
+// --project and --domain, which default to the closure's workflow id.
+// Nullopt without --policy. Policy runs in process: a server has its own.
+absl::StatusOr<std::optional<resolver::Policy>> LoadPolicy(
+    Args& args, const flyteidl::core::CompiledWorkflowClosure& closure) {
+  if (!args.values.count("--policy")) {
+    if (args.values.count("--project") || args.values.count("--domain"))
+      return absl::InvalidArgumentError("--project and --domain need --policy");
+    return std::nullopt;
+  }
+  if (args.values.count("--server")) {
+    return absl::InvalidArgumentError(
+        "--policy applies in process; a server applies its own policy");
+  }
+  auto config = server::LoadConfigFile(args.values["--policy"]);
+  if (!config.ok()) return config.status();
+  const auto& id = closure.primary().template_().id();
+  auto pick = [&args](const char* flag, const std::string& fallback) {
+    return args.values.count(flag) ? args.values[flag] : fallback;
+  };
+  return config->policy.For(pick("--project", id.project()),
+                            pick("--domain", id.domain()));
+}
+
 const std::vector<std::string> kRemoteFlags = {"--server", "--tls-ca",
                                                "--tls-cert", "--tls-key"};
 
 std::vector<std::string> With(std::vector<std::string> flags) {
   flags.insert(flags.end(), kRemoteFlags.begin(), kRemoteFlags.end());
+  flags.insert(flags.end(), kPolicyFlags.begin(), kPolicyFlags.end());
   return flags;
 }
 
@@ -167,6 +215,54 @@ int ReportRemote(const RemoteError& error) {
   }
 }
 
+bool LooksLikeJson(absl::string_view bytes) {
+  absl::string_view text = absl::StripLeadingAsciiWhitespace(bytes);
+  return !text.empty() && text.front() == '{';
+}
+
+// Only the form a closure was read in holds the fields the subset does not
+// know (bindings, interfaces, ...), so the rewritten closure keeps it.
+absl::Status CheckRewriteForm(const std::string& out, absl::string_view input) {
+  const bool json_out = absl::EndsWith(out, ".json");
+  if (LooksLikeJson(input) == json_out) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--rewrite-closure ", out, ": the closure was read as ",
+      json_out ? "binary" : "JSON", ", so it is rewritten as ",
+      json_out ? "binary (OUT not ending in .json)"
+               : "JSON (OUT ending in .json)",
+      "; the other form would lose the fields the resolver does not know"));
+}
+
+// Writes `rewritten` (closure bytes) to `out` in the form of `input`, and
+// names the template copies on stderr.
+absl::Status WriteRewrittenClosure(
+    const std::string& out, absl::string_view input,
+    const std::string& rewritten, const std::vector<v1::TemplateCopy>& copies) {
+  std::string text = rewritten;
+  if (LooksLikeJson(input)) {
+    flyteidl::core::CompiledWorkflowClosure closure;
+    if (!closure.ParseFromString(rewritten))
+      return absl::InternalError("the rewritten closure does not parse");
+    auto json = OverlayClosureJson(input, closure, copies);
+    if (!json.ok()) return json.status();
+    text = *std::move(json) + "\n";
+  }
+  std::ofstream file(out, std::ios::binary | std::ios::trunc);
+  file << text;
+  if (!file.flush())
+    return absl::UnavailableError(absl::StrCat("cannot write ", out));
+  for (const v1::TemplateCopy& copy : copies) {
+    std::cerr << "copied "
+              << absl::AsciiStrToLower(v1::TemplateCopy::Kind_Name(copy.kind()))
+              << " " << resolver::IdentifierString(copy.original_id()) << " as "
+              << copy.copy_id().name() << " for "
+              << absl::StrJoin(copy.node_paths(), ", ") << ": " << copy.reason()
+              << "\n";
+  }
+  std::cerr << "wrote the rewritten closure to " << out << "\n";
+  return absl::OkStatus();
+}
+
 int Inspect(int argc, char** argv) {
   Args args;
   std::string error;
@@ -176,6 +272,8 @@ int Inspect(int argc, char** argv) {
     return Fail(absl::StrCat("inspect takes one CLOSURE\n", kUsage));
   auto closure = LoadClosure(args.positional[0]);
   if (!closure.ok()) return Fail(std::string(closure.status().message()));
+  auto policy = LoadPolicy(args, *closure);
+  if (!policy.ok()) return Fail(std::string(policy.status().message()));
   v1::InspectWorkflowResponse response;
   if (args.values.count("--server")) {
     auto remote = ConnectTo(args);
@@ -186,7 +284,7 @@ int Inspect(int argc, char** argv) {
     if (!(*remote)->Inspect(request, &response, &remote_error))
       return ReportRemote(remote_error);
   } else {
-    response = resolver::Inspect(*closure, {});
+    response = resolver::Inspect(*closure, {}, *policy ? &**policy : nullptr);
   }
   std::cout << (args.switches["--json"]
                     ? resolver::DeterministicJson(response, true) + "\n"
@@ -200,10 +298,12 @@ int Inspect(int argc, char** argv) {
 int Resolve(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(
-          argc, argv,
-          With({"--closure", "--launch-plan", "--execution", "--execution-id"}),
-          {"--explain", "--json", "--warn-unknown-hooks"}, &args, &error)) {
+  if (!ParseArgs(argc, argv,
+                 With({"--closure", "--launch-plan", "--execution",
+                       "--execution-id", "--rewrite-closure"}),
+                 {"--explain", "--json", "--warn-unknown-hooks",
+                  "--forbid-task-copies"},
+                 &args, &error)) {
     return Fail(error);
   }
   if (!args.positional.empty())
@@ -211,8 +311,21 @@ int Resolve(int argc, char** argv) {
   if (!args.values.count("--closure"))
     return Fail(absl::StrCat("--closure is required\n", kUsage));
   v1::ResolveRequest request;
-  auto closure = LoadClosure(args.values["--closure"]);
+  auto closure_text = ReadFile(args.values["--closure"]);
+  if (!closure_text.ok())
+    return Fail(std::string(closure_text.status().message()));
+  auto closure = ParseClosure(*closure_text);
   if (!closure.ok()) return Fail(std::string(closure.status().message()));
+  const bool rewrite = args.values.count("--rewrite-closure") > 0;
+  const std::string rewrite_out = args.values["--rewrite-closure"];
+  if (rewrite) {
+    auto status = CheckRewriteForm(rewrite_out, *closure_text);
+    if (!status.ok()) return Fail(std::string(status.message()));
+  } else if (args.switches["--forbid-task-copies"]) {
+    return Fail("--forbid-task-copies needs --rewrite-closure");
+  }
+  auto policy = LoadPolicy(args, *closure);
+  if (!policy.ok()) return Fail(std::string(policy.status().message()));
   *request.mutable_closure() = *std::move(closure);
   std::vector<v1::Violation> unknown_fields;
   if (args.values.count("--launch-plan")) {
@@ -245,6 +358,7 @@ int Resolve(int argc, char** argv) {
   if (args.switches["--warn-unknown-hooks"]) {
     request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);
   }
+  request.mutable_options()->set_rewrite_closure(rewrite);
 
   if (remote) {
     if (!unknown_fields.empty()) {  // the server would refuse them too
@@ -260,11 +374,22 @@ int Resolve(int argc, char** argv) {
     std::vector<v1::Violation> warnings(response.warnings().begin(),
                                         response.warnings().end());
     std::cerr << ViolationLines(warnings, "warning");
+    if (rewrite) {
+      auto status = WriteRewrittenClosure(
+          rewrite_out, *closure_text,
+          resolver::DeterministicBytes(response.rewritten_closure()),
+          {response.template_copies().begin(),
+           response.template_copies().end()});
+      if (!status.ok()) return Fail(std::string(status.message()));
+      response.clear_rewritten_closure();  // it is in the file
+    }
     std::cout << (json ? resolver::DeterministicJson(response, true) + "\n"
                        : ResolveTable(response, explain));
     return 0;
   }
-  resolver::ResolveResult result = resolver::Resolve(request, {});
+  resolver::ResolveContext context;
+  if (*policy) context.policy = &**policy;
+  resolver::ResolveResult result = resolver::Resolve(request, {}, context);
   // Unknown fields first: they may explain the violations that follow.
   result.violations.insert(result.violations.begin(), unknown_fields.begin(),
                            unknown_fields.end());
@@ -280,6 +405,30 @@ int Resolve(int argc, char** argv) {
     return 1;
   }
   result.response.set_input_digest(resolver::InputDigest(request));
+  if (rewrite) {
+    resolver::RewriteOptions options;
+    options.forbid_task_copies = args.switches["--forbid-task-copies"];
+    // A binary closure is rewritten from its own bytes, kept exactly where
+    // nothing changes; a JSON one from the subset, the rest put back after.
+    const std::string bytes =
+        LooksLikeJson(*closure_text)
+            ? resolver::DeterministicBytes(request.closure())
+            : *closure_text;
+    auto rewritten = resolver::RewriteClosure(bytes, request.closure(),
+                                              result.response, options);
+    if (!rewritten.ok()) return Fail(std::string(rewritten.status().message()));
+    if (!rewritten->ok()) {
+      std::cerr << ViolationLines(rewritten->violations, "error");
+      std::cerr << rewritten->violations.size() << " violation"
+                << (rewritten->violations.size() == 1 ? "" : "s") << "\n";
+      return 1;
+    }
+    auto status = WriteRewrittenClosure(rewrite_out, *closure_text,
+                                        rewritten->closure, rewritten->copies);
+    if (!status.ok()) return Fail(std::string(status.message()));
+    for (auto& copy : rewritten->copies)
+      *result.response.add_template_copies() = std::move(copy);
+  }
   std::cout << (json ? resolver::DeterministicJson(result.response, true) + "\n"
                      : ResolveTable(result.response, explain));
   return 0;

@@ -35,6 +35,30 @@ std::string ShowSource(const v1::Assignment& assignment) {
   return source;
 }
 
+// What the operator's policy lets runtime layers do with a hook.
+std::string PolicyLines(const v1::PolicyView& policy) {
+  std::string out =
+      absl::StrCat("  may set      ",
+                   absl::StrJoin(policy.overridable_fields(), ", "), "\n");
+  if (!policy.fixed_fields().empty()) {
+    absl::StrAppend(&out, "  fixed        ",
+                    absl::StrJoin(policy.fixed_fields(), ", "), "\n");
+  }
+  for (const v1::LimitView& limit : policy.limits()) {
+    absl::StrAppend(&out, "  at most      ", limit.field(), " ", limit.max(),
+                    " (", limit.action(), ")\n");
+  }
+  if (!policy.allowed_images().empty()) {
+    absl::StrAppend(&out, "  images       ",
+                    absl::StrJoin(policy.allowed_images(), "  "), "\n");
+  }
+  if (!policy.protected_environment().empty()) {
+    absl::StrAppend(&out, "  protected    environment ",
+                    absl::StrJoin(policy.protected_environment(), ", "), "\n");
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string CompactJson(const google::protobuf::Message& message) {
@@ -107,6 +131,7 @@ std::string InspectTable(const v1::InspectWorkflowResponse& response) {
       absl::StrAppend(&out, "  set by workflow ", at.empty() ? "(primary)" : at,
                       "  ", CompactJson(hook.workflow_defaults().at(at)), "\n");
     }
+    if (hook.has_policy()) out += PolicyLines(hook.policy());
   }
   return out;
 }

@@ -1,0 +1,104 @@
+// The service under an operator policy: which scope applies (the execution
+// id's project and domain, else the closure's workflow id), and a policy
+// swapped in the holder applying to the next call.
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "resolver/policy_test_util.h"
+#include "server/override_service.h"
+#include "server/status.h"
+#include "storage/memory_store.h"
+
+namespace flyteoverride::server {
+namespace {
+
+using resolver::PolicyAction;
+using resolver::PolicySet;
+using resolver::RetriesRule;
+using resolver::testing::Closure;
+using resolver::testing::Hook;
+using resolver::testing::Task;
+using resolver::testing::TaskNode;
+
+const absl::Time kFar = absl::InfiniteFuture();
+
+// The closure's workflow is in project "p", domain "d" (test_util's ids).
+v1::ResolveRequest Request(int retries) {
+  v1::ResolveRequest request;
+  *request.mutable_closure() =
+      Closure(TaskNode("n0", "t", Hook("train")), "", Task("t", ""));
+  (*request.mutable_execution_overrides())["train"].set_retries(retries);
+  request.mutable_options()->set_dry_run(true);
+  return request;
+}
+
+// At most 1 retry in project "p" and domain "prod"; 5 elsewhere.
+PolicySet Rules() {
+  PolicySet set;
+  set.global.max_retries = RetriesRule{5, PolicyAction::kReject, "global"};
+  set.project_domains["p/prod"].max_retries =
+      RetriesRule{1, PolicyAction::kReject, "project p, domain prod"};
+  return set;
+}
+
+class OverrideServicePolicyTest : public ::testing::Test {
+ protected:
+  OverrideServicePolicyTest()
+      : policy_(Rules()), service_(Options(), &store_) {}
+
+  ServiceOptions Options() {
+    ServiceOptions options;
+    options.policy = &policy_;
+    return options;
+  }
+
+  PolicyHolder policy_;
+  storage::MemoryStore store_;
+  OverrideService service_;
+  CallStats stats_;
+};
+
+TEST_F(OverrideServicePolicyTest, ExecutionIdPicksTheScope) {
+  v1::ResolveRequest request = Request(3);
+  EXPECT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
+  request.mutable_execution_id()->set_project("p");
+  request.mutable_execution_id()->set_domain("prod");
+  request.mutable_execution_id()->set_name("e1");
+  auto refused = service_.Resolve(request, kFar, &stats_);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("project p, domain prod"),
+            absl::string_view::npos)
+      << refused.status();
+}
+
+TEST_F(OverrideServicePolicyTest, WithoutAnExecutionIdTheWorkflowIdPicks) {
+  v1::ResolveRequest request = Request(3);
+  // The workflow "p/d" is judged by the global rule only.
+  EXPECT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
+  request.mutable_closure()
+      ->mutable_primary()
+      ->mutable_template_()
+      ->mutable_id()
+      ->set_domain("prod");
+  EXPECT_EQ(service_.Resolve(request, kFar, &stats_).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  v1::InspectWorkflowRequest inspect;
+  *inspect.mutable_closure() = request.closure();
+  auto view = service_.InspectWorkflow(inspect, &stats_);
+  ASSERT_TRUE(view.ok()) << view.status();
+  EXPECT_EQ(view->hooks(0).policy().limits(0).max(), "1");
+}
+
+TEST_F(OverrideServicePolicyTest, ASwappedPolicyAppliesToTheNextCall) {
+  EXPECT_TRUE(service_.Resolve(Request(3), kFar, &stats_).ok());
+  PolicySet stricter;
+  stricter.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
+  policy_.Set(std::move(stricter));
+  auto clamped = service_.Resolve(Request(3), kFar, &stats_);
+  ASSERT_TRUE(clamped.ok()) << clamped.status();
+  ASSERT_EQ(clamped->warnings_size(), 1);
+  EXPECT_EQ(clamped->warnings(0).reason(), "POLICY_MAX_RETRIES");
+  EXPECT_EQ(clamped->nodes(0).overrides().retries(), 2);
+}
+
+}  // namespace
+}  // namespace flyteoverride::server
