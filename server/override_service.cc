@@ -187,9 +187,37 @@ absl::StatusOr<v1::ResolveResponse> OverrideService::Resolve(
         " was resolved with other inputs (recorded digest ",
         outcome->input_digest, ", this call's ", stored.input_digest, ")"));
   }
-  // Same inputs: the result is the recorded one, byte for byte (resolution is
-  // deterministic), so the fresh response stands for it.
-  return std::move(result.response);
+  if (outcome->created) return std::move(result.response);
+  // Same inputs: the answer is the recorded one. Resolution is deterministic,
+  // so the fresh result matches it unless the operator policy changed since;
+  // then the record wins, as FlyteAdmin may already have acted on it.
+  return ReplayRecorded(key, std::move(result.response));
+}
+
+absl::StatusOr<v1::ResolveResponse> OverrideService::ReplayRecorded(
+    const storage::ExecutionKey& key, v1::ResolveResponse fresh) const {
+  auto recorded = store_->GetNodes(key, "");
+  if (!recorded.ok()) return recorded.status();
+  bool same = recorded->size() == static_cast<size_t>(fresh.nodes_size());
+  for (size_t i = 0; same && i < recorded->size(); ++i) {
+    const v1::ResolvedNode& was = (*recorded)[i].node();
+    const v1::ResolvedNode& now = fresh.nodes(static_cast<int>(i));
+    same = was.node_path() == now.node_path() &&
+           resolver::DeterministicBytes(was.overrides()) ==
+               resolver::DeterministicBytes(now.overrides());
+  }
+  if (same) return fresh;
+  v1::ResolveResponse replay;
+  replay.set_input_digest(fresh.input_digest());
+  for (v1::StoredNode& node : *recorded)
+    *replay.add_nodes() = std::move(*node.mutable_node());
+  v1::Violation* warning = replay.add_warnings();
+  warning->set_reason("RECORDED_ANSWER");
+  warning->set_description(
+      absl::StrCat("execution ", key.ToString(),
+                   " was recorded under an earlier operator policy; the "
+                   "recorded overrides are returned"));
+  return replay;
 }
 
 absl::StatusOr<v1::GetResolvedResponse> OverrideService::GetResolved(

@@ -62,6 +62,9 @@ class OverrideService {
   absl::Status Ready() const { return store_->Ping(); }
 
  private:
+  // The response for a repeated Resolve of a recorded execution.
+  absl::StatusOr<v1::ResolveResponse> ReplayRecorded(
+      const storage::ExecutionKey& key, v1::ResolveResponse fresh) const;
   const ServiceOptions options_;
   storage::Store* const store_;
   const storage::Clock& clock_;

@@ -1,6 +1,7 @@
 // The service under an operator policy: which scope applies (the execution
 // id's project and domain, else the closure's workflow id), and a policy
-// swapped in the holder applying to the next call.
+// swapped in the holder applying to the next call (but not to the answer
+// already recorded for an execution).
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "resolver/policy_test_util.h"
@@ -98,6 +99,25 @@ TEST_F(OverrideServicePolicyTest, ASwappedPolicyAppliesToTheNextCall) {
   ASSERT_EQ(clamped->warnings_size(), 1);
   EXPECT_EQ(clamped->warnings(0).reason(), "POLICY_MAX_RETRIES");
   EXPECT_EQ(clamped->nodes(0).overrides().retries(), 2);
+}
+
+TEST_F(OverrideServicePolicyTest,
+       ARecordedExecutionKeepsItsAnswerAfterAPolicyChange) {
+  v1::ResolveRequest request = Request(3);
+  request.mutable_options()->set_dry_run(false);
+  request.mutable_execution_id()->set_project("p");
+  request.mutable_execution_id()->set_domain("d");
+  request.mutable_execution_id()->set_name("e");
+  ASSERT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
+  PolicySet stricter;
+  stricter.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
+  policy_.Set(std::move(stricter));
+  auto repeat = service_.Resolve(request, kFar, &stats_);
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_EQ(repeat->nodes(0).overrides().retries(),
+            3);  // as recorded, not clamped
+  ASSERT_EQ(repeat->warnings_size(), 1);
+  EXPECT_EQ(repeat->warnings(0).reason(), "RECORDED_ANSWER");
 }
 
 }  // namespace
