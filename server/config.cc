@@ -186,6 +186,11 @@ bool Parse(const std::string& text, absl::Duration* out) {
   return absl::ParseDuration(text, out) && *out != absl::InfiniteDuration() &&
          *out != -absl::InfiniteDuration();
 }
+bool Parse(const std::string& text, bool* out) {
+  if (text != "true" && text != "false") return false;
+  *out = text == "true";
+  return true;
+}
 bool Parse(const std::string& text, Driver* out) {
   const auto* it = absl::c_find(kDriverNames, text);
   if (it == std::end(kDriverNames)) return false;
@@ -196,6 +201,7 @@ bool Parse(const std::string& text, Driver* out) {
 constexpr char kInteger[] = "an integer";
 constexpr char kBytes[] = "an integer number of bytes";
 constexpr char kString[] = "a string";
+constexpr char kBoolean[] = "true or false";
 constexpr char kDuration[] = "a duration like \"30s\", \"500ms\" or \"1h30m\"";
 constexpr char kDriver[] = "memory, sqlite or postgres";
 
@@ -252,6 +258,8 @@ class ConfigReader {
               {"retention", Field(&s.retention, kDuration)},
               {"purge_interval", Field(&s.purge_interval, kDuration)},
               {"timeout", Field(&s.timeout, kDuration)}})},
+        {"rewrite", Section({{"forbid_task_copies",
+                              Field(&c.forbid_task_copies, kBoolean)}})},
         {"logging", Section({{"level", Field(&c.log_level, kString)},
                              {"format", Field(&c.log_format, kString)}})},
         // Operator policy, by scope (policy_config.h).

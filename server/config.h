@@ -69,6 +69,9 @@ struct Config {
   std::string log_format = "text";  // text|json
   TlsConfig tls;
   StorageConfig storage;
+  // rewrite_closure: refuse overrides that need a copy of a task template
+  // (a copy changes the task's identity, and so Flyte's cache keys).
+  bool forbid_task_copies = false;
   // Operator policy by scope (docs/policy.md); empty: no rules. The only
   // part a reload applies without a restart.
   resolver::PolicySet policy;

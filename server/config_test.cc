@@ -49,6 +49,8 @@ const BadConfig kBadConfigs[] = {
      "unknown key \"server.http_prot\" (did you mean \"server.http_port\"?)"},
     {"UnknownNestedKeyListsKeys", 2, "storage:\n  colour: red\n",
      "unknown key \"storage.colour\"; expected storage.{driver, "},
+    {"BooleanNotTrueOrFalse", 2, "rewrite:\n  forbid_task_copies: yes\n",
+     "rewrite.forbid_task_copies: must be true or false"},
     {"IntegerNotANumber", 2, "server:\n  grpc_port: abc\n",
      "server.grpc_port: must be an integer, got \"abc\""},
     {"IntegerQuoted", 2, "limits:\n  max_violations: \"10\"\n",
@@ -259,6 +261,13 @@ TEST(ParseConfig, FullFileReadsEveryValue) {
   EXPECT_EQ(c.storage.timeout, absl::Milliseconds(500));
   EXPECT_EQ(c.log_level, "debug");
   EXPECT_EQ(c.log_format, "json");
+}
+
+TEST(ParseConfig, ForbidTaskCopiesIsReadAndOffByDefault) {
+  EXPECT_FALSE(ParseConfig("")->forbid_task_copies);
+  auto config = ParseConfig("rewrite:\n  forbid_task_copies: true\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->forbid_task_copies);
 }
 
 TEST(ParseConfig, MemoryDriverNeedsNoPath) {

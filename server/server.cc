@@ -59,6 +59,7 @@ Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
   options.limits.walk.max_nodes = config.max_node_instances;
   options.limits.max_violations = static_cast<size_t>(config.max_violations);
   options.retention = config.storage.retention;
+  options.rewrite.forbid_task_copies = config.forbid_task_copies;
   options.policy = &policy_;
   service_ = std::make_unique<OverrideService>(options, store_.get());
   runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
