@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "storage/postgres_schema.h"
 #include "storage/store.h"
 
 namespace flyteoverride::storage {
@@ -25,9 +26,11 @@ struct PostgresOptions {
 
 // The newest schema this binary knows; a database at a higher version is
 // refused rather than misread.
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = postgres::kSchemaVersion;
 
-class PostgresPool;
+namespace postgres {
+class Pool;
+}  // namespace postgres
 
 // Thread-safe: each call borrows a pooled connection for its duration. Several
 // replicas may share one database; its transactions order their writes.
@@ -56,10 +59,9 @@ class PostgresStore : public Store {
   absl::Status Ping() override;
 
  private:
-  PostgresStore(std::unique_ptr<PostgresPool> pool, absl::Duration timeout);
-  absl::Status Migrate();
+  PostgresStore(std::unique_ptr<postgres::Pool> pool, absl::Duration timeout);
 
-  const std::unique_ptr<PostgresPool> pool_;
+  const std::unique_ptr<postgres::Pool> pool_;
   const absl::Duration timeout_;
 };
 
