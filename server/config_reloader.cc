@@ -79,7 +79,8 @@ long long Nanos(const struct timespec& t) {
 
 bool ConfigReloader::FileStamp::operator==(const FileStamp& o) const {
   return error == o.error && device == o.device && inode == o.inode &&
-         size == o.size && mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns;
+         size == o.size && mtime_ns == o.mtime_ns && ctime_ns == o.ctime_ns &&
+         content == o.content;
 }
 
 ConfigReloader::FileStamp ConfigReloader::StampOf(const std::string& path) {
@@ -94,6 +95,7 @@ ConfigReloader::FileStamp ConfigReloader::StampOf(const std::string& path) {
   stamp.size = st.st_size;
   stamp.mtime_ns = Nanos(st.st_mtim);
   stamp.ctime_ns = Nanos(st.st_ctim);
+  if (auto text = ReadText(path); text.ok()) stamp.content = *std::move(text);
   return stamp;
 }
 

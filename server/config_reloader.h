@@ -54,11 +54,14 @@ class ConfigReloader {
   void Stop();
 
  private:
-  // What identifies one version of the file.
+  // What identifies one version of the file. File times are coarse (a
+  // clock tick) and inodes are reused, so two quick same-size rewrites can
+  // look alike on metadata alone: the content is part of the stamp too.
   struct FileStamp {
     int error = 0;  // errno of stat; the rest is zero then
     unsigned long device = 0, inode = 0;
     long long size = 0, mtime_ns = 0, ctime_ns = 0;
+    std::string content;
     bool operator==(const FileStamp& o) const;
   };
   static FileStamp StampOf(const std::string& path);
