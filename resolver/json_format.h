@@ -6,12 +6,16 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
 
 namespace flyteoverride::resolver {
 
 // Binary wire bytes with map entries sorted by key.
 std::string DeterministicBytes(const google::protobuf::Message& message);
+
+// `text` as a JSON string literal, quotes included.
+std::string JsonQuoted(absl::string_view text);
 
 // proto3 JSON (camelCase names), map keys in sorted order; `pretty` indents.
 std::string DeterministicJson(const google::protobuf::Message& message,

@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
+#include "resolver/json_format.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace flyteoverride::server {
@@ -10,37 +11,13 @@ namespace {
 
 std::atomic<bool> json_format{false};
 
-std::string JsonEscape(absl::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
-
 // Text values are quoted when they would not read as one token.
 std::string TextValue(absl::string_view value) {
   if (!value.empty() &&
       value.find_first_of(" \"=\n") == absl::string_view::npos) {
     return std::string(value);
   }
-  return absl::StrCat("\"", JsonEscape(value), "\"");
+  return resolver::JsonQuoted(value);
 }
 
 }  // namespace
@@ -72,10 +49,10 @@ void LogEvent(spdlog::level::level_enum level, absl::string_view event,
   if (!spdlog::should_log(level)) return;
   std::string line;
   if (json_format) {
-    line = absl::StrCat("\"event\":\"", JsonEscape(event), "\"");
+    line = absl::StrCat("\"event\":", resolver::JsonQuoted(event));
     for (const auto& [key, value] : fields) {
       if (value.empty()) continue;
-      absl::StrAppend(&line, ",\"", key, "\":\"", JsonEscape(value), "\"");
+      absl::StrAppend(&line, ",\"", key, "\":", resolver::JsonQuoted(value));
     }
   } else {
     line = std::string(event);

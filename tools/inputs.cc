@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "resolver/json_format.h"
 #include "resolver/strict_json.h"
 #include "resolver/violations.h"
 
@@ -23,39 +24,10 @@ bool LooksLikeJson(absl::string_view bytes) {
   return !text.empty() && text.front() == '{';
 }
 
-std::string JsonString(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 std::string TypedScalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
-  if (node.Tag() == "!") return JsonString(text);  // quoted: always a string
+  if (node.Tag() == "!")
+    return resolver::JsonQuoted(text);  // quoted: always a string
   if (text == "true" || text == "false") return text;
   if (text == "null" || text == "~" || text.empty()) return "null";
   double number;
@@ -63,7 +35,7 @@ std::string TypedScalar(const YAML::Node& node) {
       text.find_first_of("xXnN") == std::string::npos) {
     return text;
   }
-  return JsonString(text);
+  return resolver::JsonQuoted(text);
 }
 
 bool IsFreeForm(absl::string_view key) {
@@ -80,7 +52,7 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
         if (!first) *out += ",";
         first = false;
         const std::string key = entry.first.Scalar();
-        *out += JsonString(key) + ":";
+        *out += resolver::JsonQuoted(key) + ":";
         Emit(entry.second, typed || IsFreeForm(key), out);
       }
       *out += "}";
@@ -99,7 +71,7 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
       *out += typed ? TypedScalar(node)
                     : (node.Scalar() == "~" || node.Scalar() == "null"
                            ? "null"
-                           : JsonString(node.Scalar()));
+                           : resolver::JsonQuoted(node.Scalar()));
       return;
     default:
       *out += "null";
