@@ -12,9 +12,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "flyteidl/core/compiler.pb.h"
+#include "flyteidl/core/tasks.pb.h"
 #include "flyteidl/core/workflow.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/compat_fixtures.h"
 #include "tests/flyteidl_wire.h"
 #include "tests/wire_codec.h"
 
@@ -24,6 +26,8 @@ namespace {
 using ::flyteidl::core::CompiledWorkflowClosure;
 using ::flyteidl::core::NodeMetadata;
 using ::flyteidl::core::TaskMetadata;
+using ::flyteidl::core::TaskTemplate;
+using ::flyteidl::core::WorkflowTemplate;
 using ::google::protobuf::Message;
 using ::testing::ElementsAre;
 
@@ -152,211 +156,51 @@ std::string HandEncodedClosure() {
                       Msg(4, LaunchPlan()));
 }
 
-constexpr absl::string_view kExpectedClosure = R"pb(
-  primary {
-    template {
-      id { resource_type: WORKFLOW name: "wf.main" $ORIGIN }
-      nodes { id: "start-node" }
-      nodes {
-        id: "n0"
-        metadata {
-          name: "train"
-          retries { retries: 3 }
-          interruptible: true
-          cacheable: true
-          cache_version: "1.0"
-          cache_serializable: true
-        }
-        upstream_node_ids: "start-node"
-        task_node {
-          reference_id { resource_type: TASK name: "wf.train" $ORIGIN }
-          overrides {
-            resources {
-              requests { name: CPU value: "2" }
-              requests { name: MEMORY value: "4Gi" }
-              limits { name: GPU value: "1" }
-              limits { name: MEMORY value: "8Gi" }
-              limits { name: EPHEMERAL_STORAGE value: "10Gi" }
-            }
-            extended_resources {
-              gpu_accelerator {
-                device: "nvidia-tesla-a100"
-                partition_size: "1g.5gb"
-              }
-            }
-            container_image: "ghcr.io/acme/train:v2"
-            pod_template {
-              metadata { labels { key: "team" value: "ml" } }
-              pod_spec {
-                fields {
-                  key: "serviceAccountName"
-                  value { string_value: "trainer" }
-                }
-              }
-              primary_container_name: "primary"
-            }
-          }
-        }
-      }
-      nodes {
-        id: "n1"
-        metadata {
-          name: "sub"
-          interruptible: false
-          cacheable: false
-          cache_version: ""
-          cache_serializable: false
-        }
-        upstream_node_ids: "n0"
-        workflow_node {
-          sub_workflow_ref { resource_type: WORKFLOW name: "wf.sub" $ORIGIN }
-        }
-      }
-      nodes {
-        id: "n2"
-        upstream_node_ids: "n0"
-        upstream_node_ids: "n1"
-        workflow_node {
-          launchplan_ref { resource_type: LAUNCH_PLAN name: "lp.eval" $ORIGIN }
-        }
-      }
-      nodes {
-        id: "n3"
-        branch_node {
-          if_else {
-            case {
-              then_node {
-                id: "n3-n0"
-                task_node {
-                  reference_id { resource_type: TASK name: "wf.big" $ORIGIN }
-                }
-              }
-            }
-            other {
-              then_node {
-                id: "n3-n1"
-                task_node {
-                  reference_id { resource_type: TASK name: "wf.mid" $ORIGIN }
-                }
-              }
-            }
-            else_node {
-              id: "n3-n2"
-              task_node {
-                reference_id { resource_type: TASK name: "wf.small" $ORIGIN }
-              }
-            }
-          }
-        }
-      }
-      nodes {
-        id: "n4"
-        gate_node {}
-      }
-      nodes {
-        id: "n5"
-        array_node {
-          node {
-            id: "n5-n0"
-            task_node {
-              reference_id { resource_type: TASK name: "wf.map" $ORIGIN }
-            }
-          }
-        }
-      }
-      failure_node {
-        id: "fn"
-        task_node {
-          reference_id { resource_type: TASK name: "wf.cleanup" $ORIGIN }
-        }
-      }
-      metadata_defaults { interruptible: true }
-    }
-  }
-  sub_workflows {
-    template {
-      id { resource_type: WORKFLOW name: "wf.sub" $ORIGIN }
-      nodes {
-        id: "n0"
-        task_node {
-          reference_id { resource_type: TASK name: "wf.prep" $ORIGIN }
-        }
-      }
-    }
-  }
-  tasks {
-    template {
-      id { resource_type: TASK name: "wf.train" $ORIGIN }
-      type: "python-task"
-      metadata {
-        discoverable: true
-        retries { retries: 2 }
-        discovery_version: "0.1"
-        interruptible: true
-        cache_serializable: true
-        pod_template_name: "gpu-pod"
-      }
-      custom {
-        fields {
-          key: "executorCores"
-          value { number_value: 4 }
-        }
-        fields {
-          key: "dynamic"
-          value { bool_value: true }
-        }
-      }
-      container {
-        image: "ghcr.io/acme/train:v1"
-        command: "pyflyte-execute"
-        args: "--task"
-        args: "train"
+// The closure HandEncodedClosure() declares: the common closure, plus what
+// only these bytes carry.
+CompiledWorkflowClosure ExpectedClosure() {
+  CompiledWorkflowClosure closure = CommonClosure();
+  WorkflowTemplate& primary = *closure.mutable_primary()->mutable_template_();
+  MergeExpected(
+      primary.mutable_nodes(1)->mutable_task_node()->mutable_overrides(),
+      R"pb(
         resources {
-          requests { name: CPU value: "1" }
-          requests { name: STORAGE value: "5Gi" }
-          limits { name: MEMORY value: "2Gi" }
+          requests { name: CPU value: "2" }
+          requests { name: MEMORY value: "4Gi" }
+          limits { name: GPU value: "1" }
+          limits { name: MEMORY value: "8Gi" }
+          limits { name: EPHEMERAL_STORAGE value: "10Gi" }
         }
-        env { key: "FOO" value: "bar" }
-      }
-      task_type_version: 1
-      extended_resources {
-        gpu_accelerator { device: "nvidia-l4" unpartitioned: true }
-        shared_memory {
-          mount_path: "/dev/shm"
-          mount_name: "shm"
-          size_limit: "2Gi"
-        }
-      }
+      )pb");
+  MergeExpected(primary.mutable_nodes(2)->mutable_metadata(), R"pb(
+    cacheable: false
+    cache_version: ""
+    cache_serializable: false
+  )pb");
+  MergeExpected(closure.mutable_sub_workflows(0)->mutable_template_(), R"pb(
+    nodes {
+      id: "n0"
+      task_node { reference_id { resource_type: TASK name: "wf.prep" $ORIGIN } }
     }
-  }
-  tasks {
-    template {
-      id { resource_type: TASK name: "wf.pod" $ORIGIN }
-      type: "sidecar"
-      metadata { interruptible: false }
-      k8s_pod {
-        metadata {
-          labels { key: "app" value: "pod" }
-          annotations { key: "note" value: "x" }
-        }
-        pod_spec {
-          fields {
-            key: "serviceAccountName"
-            value { string_value: "pod-sa" }
-          }
-        }
-        primary_container_name: "main"
-      }
+  )pb");
+  TaskTemplate& python_task = *closure.mutable_tasks(0)->mutable_template_();
+  MergeExpected(python_task.mutable_custom(), R"pb(
+    fields {
+      key: "dynamic"
+      value { bool_value: true }
     }
-  }
-)pb";
+  )pb");
+  MergeExpected(python_task.mutable_extended_resources(), kTrainSharedMemory);
+  MergeExpected(closure.mutable_tasks(1)->mutable_template_(),
+                R"pb(metadata { interruptible: false })pb");
+  return closure;
+}
 
 TEST(CompatWire, FlyteidlClosureBytesParseIntoEveryDeclaredField) {
   CompiledWorkflowClosure closure;
   ASSERT_TRUE(closure.ParseFromString(HandEncodedClosure()));
   closure.DiscardUnknownFields();
-  ExpectEqualProto(closure,
-                   Expected<CompiledWorkflowClosure>(kExpectedClosure));
+  ExpectEqualProto(closure, ExpectedClosure());
 
   // Oneof members set to false or "" stay set: the comparison above cannot
   // tell them from unset.

@@ -12,6 +12,7 @@
 #include "flyteidl/core/workflow.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/compat_fixtures.h"
 #include "tests/flyteidl_wire.h"
 #include "tests/wire_codec.h"
 
@@ -110,31 +111,14 @@ TEST(CompatWire, RuntimeOverrideExtensionsParseFromTheirFieldNumbers) {
 }
 
 TEST(CompatWire, FlyteidlReaderSeesOverrideFieldsOneToFourUnchanged) {
-  const auto v1_fields = Expected<TaskNodeOverrides>(R"pb(
+  auto v1_fields = Expected<TaskNodeOverrides>(R"pb(
     resources {
       requests { name: CPU value: "2" }
       requests { name: MEMORY value: "4Gi" }
       limits { name: GPU value: "1" }
-    }
-    extended_resources {
-      gpu_accelerator { device: "nvidia-tesla-a100" partition_size: "1g.5gb" }
-      shared_memory {
-        mount_path: "/dev/shm"
-        mount_name: "shm"
-        size_limit: "2Gi"
-      }
-    }
-    container_image: "ghcr.io/acme/train:v2"
-    pod_template {
-      metadata { labels { key: "team" value: "ml" } }
-      pod_spec {
-        fields {
-          key: "serviceAccountName"
-          value { string_value: "trainer" }
-        }
-      }
-      primary_container_name: "primary"
     })pb");
+  MergeExpected(&v1_fields, kTrainOverrides);
+  MergeExpected(v1_fields.mutable_extended_resources(), kTrainSharedMemory);
   TaskNodeOverrides every_field = v1_fields;
   every_field.MergeFrom(Expected<TaskNodeOverrides>(R"pb(
     cache: true

@@ -51,6 +51,13 @@ T Expected(absl::string_view text) {
   return message;
 }
 
+// Merges the text-format `text` (as Expected() reads it) into `message`:
+// singular fields set or merged, repeated fields appended.
+template <typename T>
+void MergeExpected(T* message, absl::string_view text) {
+  message->MergeFrom(Expected<T>(text));
+}
+
 // Compares known and unknown fields alike.
 void ExpectEqualProto(const google::protobuf::Message& actual,
                       const google::protobuf::Message& expected);

@@ -1,64 +1,26 @@
-// Proves the flyteidl subset and the resolver API parse proto3 JSON as Flyte
-// writes it: the camelCase flytectl and FlyteAdmin print, the snake_case
-// field names proto3 JSON also accepts, and flyteidl fields the subset omits
-// skipped under ignore_unknown_fields. A wrong field name in the subset leaves
-// a value behind, which the comparison with the text-format expectation shows.
+// Proves the flyteidl subset parses a closure in proto3 JSON as Flyte writes
+// it: the camelCase flytectl and FlyteAdmin print, the snake_case field names
+// proto3 JSON also accepts, and flyteidl fields the subset omits skipped under
+// ignore_unknown_fields. A wrong field name in the subset leaves a value
+// behind, which the comparison with the text-format expectation shows.
 
 #include <string>
 
-#include "absl/strings/str_replace.h"
 #include "absl/strings/string_view.h"
 #include "flyteidl/core/compiler.pb.h"
-#include "flyteoverride/v1/resolver.pb.h"
-#include "gmock/gmock.h"
-#include "google/protobuf/text_format.h"
+#include "flyteidl/core/workflow.pb.h"
 #include "google/protobuf/util/json_util.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "tests/compat_fixtures.h"
+#include "tests/flyteidl_wire.h"
 
+namespace flyteoverride::tests {
 namespace {
 
 using ::flyteidl::core::CompiledWorkflowClosure;
-using ::flyteoverride::v1::ResolveRequest;
-using ::google::protobuf::Message;
+using ::flyteidl::core::WorkflowTemplate;
 using ::google::protobuf::util::JsonParseOptions;
 using ::google::protobuf::util::JsonStringToMessage;
-using ::testing::HasSubstr;
-
-// Every identifier below shares these fields; $ORIGIN stands for them.
-std::string WithOrigin(absl::string_view text, absl::string_view origin) {
-  return absl::StrReplaceAll(text, {{"$ORIGIN", origin}});
-}
-constexpr absl::string_view kJsonOrigin =
-    R"("project": "flytesnacks", "domain": "development", "version": "v1", "org": "acme")";
-constexpr absl::string_view kTextOrigin =
-    R"(project: "flytesnacks" domain: "development" version: "v1" org: "acme")";
-
-template <typename T>
-T ParseJson(absl::string_view json, bool ignore_unknown_fields) {
-  JsonParseOptions options;
-  options.ignore_unknown_fields = ignore_unknown_fields;
-  T message;
-  const auto status =
-      JsonStringToMessage(WithOrigin(json, kJsonOrigin), &message, options);
-  EXPECT_TRUE(status.ok()) << status;
-  return message;
-}
-
-template <typename T>
-T ParseText(absl::string_view text) {
-  T message;
-  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
-      WithOrigin(text, kTextOrigin), &message));
-  return message;
-}
-
-void ExpectEqualProto(const Message& actual, const Message& expected) {
-  google::protobuf::util::MessageDifferencer differ;
-  std::string diff;
-  differ.ReportDifferencesToString(&diff);
-  EXPECT_TRUE(differ.Compare(expected, actual)) << diff;
-}
 
 // A closure as flytectl prints it, with flyteidl fields the subset omits
 // (metadata, interface, inputs, outputAliases, outputs, connections, timeout,
@@ -199,206 +161,57 @@ constexpr absl::string_view kSnakeCaseClosure = R"json({
   ]
 })json";
 
-constexpr absl::string_view kExpectedClosure = R"pb(
-  primary {
-    template {
-      id { resource_type: WORKFLOW name: "wf.main" $ORIGIN }
-      nodes { id: "start-node" }
-      nodes {
-        id: "n0"
-        metadata {
-          name: "train"
-          retries { retries: 3 }
-          interruptible: true
-          cacheable: true
-          cache_version: "1.0"
-          cache_serializable: true
-        }
-        upstream_node_ids: "start-node"
-        task_node {
-          reference_id { resource_type: TASK name: "wf.train" $ORIGIN }
-          overrides {
-            resources {
-              requests { name: CPU value: "2" }
-              requests { name: MEMORY value: "1Gi" }
-              limits { name: GPU value: "1" }
-              limits { name: EPHEMERAL_STORAGE value: "10Gi" }
-            }
-            extended_resources {
-              gpu_accelerator {
-                device: "nvidia-tesla-a100"
-                partition_size: "1g.5gb"
-              }
-              shared_memory {
-                mount_path: "/dev/shm"
-                mount_name: "shm"
-                size_limit: "2Gi"
-              }
-            }
-            container_image: "ghcr.io/acme/train:v2"
-            pod_template {
-              metadata { labels { key: "team" value: "ml" } }
-              pod_spec {
-                fields {
-                  key: "serviceAccountName"
-                  value { string_value: "trainer" }
-                }
-              }
-              primary_container_name: "primary"
-            }
-          }
-        }
-        runtime_override {
-          name: "train"
-          defaults { retries: 0 cache: false }
-        }
-      }
-      nodes {
-        id: "n1"
-        metadata { name: "sub" interruptible: false }
-        upstream_node_ids: "n0"
-        workflow_node {
-          sub_workflow_ref { resource_type: WORKFLOW name: "wf.sub" $ORIGIN }
-        }
-      }
-      nodes {
-        id: "n2"
-        upstream_node_ids: "n0"
-        upstream_node_ids: "n1"
-        workflow_node {
-          launchplan_ref { resource_type: LAUNCH_PLAN name: "lp.eval" $ORIGIN }
-        }
-      }
-      nodes {
-        id: "n3"
-        branch_node {
-          if_else {
-            case {
-              then_node {
-                id: "n3-n0"
-                task_node {
-                  reference_id { resource_type: TASK name: "wf.big" $ORIGIN }
-                }
-              }
-            }
-            other {
-              then_node {
-                id: "n3-n1"
-                task_node {
-                  reference_id { resource_type: TASK name: "wf.mid" $ORIGIN }
-                }
-              }
-            }
-            else_node {
-              id: "n3-n2"
-              task_node {
-                reference_id { resource_type: TASK name: "wf.small" $ORIGIN }
-                runtime_override_name: "legacy-hook"
-              }
-            }
-          }
-        }
-      }
-      nodes {
-        id: "n4"
-        gate_node {}
-      }
-      nodes {
-        id: "n5"
-        array_node {
-          node {
-            id: "n5-n0"
-            task_node {
-              reference_id { resource_type: TASK name: "wf.map" $ORIGIN }
-            }
-          }
-        }
-      }
-      failure_node {
-        id: "fn"
-        task_node {
-          reference_id { resource_type: TASK name: "wf.cleanup" $ORIGIN }
-        }
-      }
-      metadata_defaults { interruptible: true }
-      runtime_override_defaults {
-        key: "train"
-        value {
-          container_image: "ghcr.io/acme/train:v3"
-          environment { key: "DEBUG" value: "1" }
-        }
+// The closure both spellings parse to: the common closure, plus what only
+// the JSON fixtures carry.
+CompiledWorkflowClosure ExpectedClosure() {
+  CompiledWorkflowClosure closure = CommonClosure();
+  WorkflowTemplate& primary = *closure.mutable_primary()->mutable_template_();
+  auto& n0 = *primary.mutable_nodes(1);
+  auto& overrides = *n0.mutable_task_node()->mutable_overrides();
+  MergeExpected(&overrides, R"pb(
+    resources {
+      requests { name: CPU value: "2" }
+      requests { name: MEMORY value: "1Gi" }
+      limits { name: GPU value: "1" }
+      limits { name: EPHEMERAL_STORAGE value: "10Gi" }
+    }
+  )pb");
+  MergeExpected(overrides.mutable_extended_resources(), kTrainSharedMemory);
+  MergeExpected(&n0, R"pb(
+    runtime_override {
+      name: "train"
+      defaults { retries: 0 cache: false }
+    }
+  )pb");
+  MergeExpected(primary.mutable_nodes(4)
+                    ->mutable_branch_node()
+                    ->mutable_if_else()
+                    ->mutable_else_node()
+                    ->mutable_task_node(),
+                R"pb(runtime_override_name: "legacy-hook")pb");
+  MergeExpected(&primary, R"pb(
+    runtime_override_defaults {
+      key: "train"
+      value {
+        container_image: "ghcr.io/acme/train:v3"
+        environment { key: "DEBUG" value: "1" }
       }
     }
-  }
-  sub_workflows {
-    template { id { resource_type: WORKFLOW name: "wf.sub" $ORIGIN } }
-  }
-  tasks {
-    template {
-      id { resource_type: TASK name: "wf.train" $ORIGIN }
-      type: "python-task"
-      metadata {
-        discoverable: true
-        retries { retries: 2 }
-        discovery_version: "0.1"
-        interruptible: true
-        cache_serializable: true
-        pod_template_name: "gpu-pod"
-      }
-      custom {
-        fields {
-          key: "executorCores"
-          value { number_value: 4 }
-        }
-        fields {
-          key: "mode"
-          value { string_value: "cluster" }
-        }
-      }
-      container {
-        image: "ghcr.io/acme/train:v1"
-        command: "pyflyte-execute"
-        args: "--task"
-        args: "train"
-        resources {
-          requests { name: CPU value: "1" }
-          requests { name: STORAGE value: "5Gi" }
-          limits { name: MEMORY value: "2Gi" }
-        }
-        env { key: "FOO" value: "bar" }
-      }
-      task_type_version: 1
-      extended_resources {
-        gpu_accelerator { device: "nvidia-l4" unpartitioned: true }
-      }
-    }
-  }
-  tasks {
-    template {
-      id { resource_type: TASK name: "wf.pod" $ORIGIN }
-      type: "sidecar"
-      k8s_pod {
-        metadata {
-          labels { key: "app" value: "pod" }
-          annotations { key: "note" value: "x" }
-        }
-        pod_spec {
-          fields {
-            key: "serviceAccountName"
-            value { string_value: "pod-sa" }
-          }
-        }
-        primary_container_name: "main"
-      }
-    }
-  }
-)pb";
+  )pb");
+  MergeExpected(closure.mutable_tasks(0)->mutable_template_()->mutable_custom(),
+                R"pb(
+                  fields {
+                    key: "mode"
+                    value { string_value: "cluster" }
+                  }
+                )pb");
+  return closure;
+}
 
 TEST(CompatJson, CamelCaseClosureAsFlytectlPrintsItParses) {
   const auto closure = ParseJson<CompiledWorkflowClosure>(
       kCamelCaseClosure, /*ignore_unknown_fields=*/true);
-  ExpectEqualProto(closure,
-                   ParseText<CompiledWorkflowClosure>(kExpectedClosure));
+  ExpectEqualProto(closure, ExpectedClosure());
   // Presence survives JSON: false and 0 set, distinct from unset.
   const auto& defaults =
       closure.primary().template_().nodes(1).runtime_override().defaults();
@@ -417,8 +230,8 @@ TEST(CompatJson, CamelCaseClosureReallyCarriesFieldsTheSubsetOmits) {
   // Guards the test above: without ignore_unknown_fields the same text fails,
   // so it does exercise skipping.
   CompiledWorkflowClosure closure;
-  EXPECT_FALSE(JsonStringToMessage(WithOrigin(kCamelCaseClosure, kJsonOrigin),
-                                   &closure, JsonParseOptions())
+  EXPECT_FALSE(JsonStringToMessage(WithJsonOrigin(kCamelCaseClosure), &closure,
+                                   JsonParseOptions())
                    .ok());
 }
 
@@ -426,113 +239,8 @@ TEST(CompatJson, SnakeCaseClosureParsesToTheSameMessage) {
   // Strict: every snake_case name must be one the subset declares.
   const auto closure = ParseJson<CompiledWorkflowClosure>(
       kSnakeCaseClosure, /*ignore_unknown_fields=*/false);
-  ExpectEqualProto(closure,
-                   ParseText<CompiledWorkflowClosure>(kExpectedClosure));
-}
-
-constexpr absl::string_view kResolveRequest = R"json({
-  "executionId": {"project": "flytesnacks", "domain": "development", "name": "f8a1b2c3", "org": "acme"},
-  "closure": {"primary": {"template": {
-    "id": {"resourceType": "WORKFLOW", "name": "wf.main", $ORIGIN},
-    "nodes": [{"id": "n0", "taskNode": {"referenceId": {"resourceType": "TASK", "name": "wf.train", $ORIGIN}},
-               "runtimeOverride": {"name": "train"}}]}}},
-  "launchPlanOverrides": {
-    "train": {"resources": {"limits": [{"name": "MEMORY", "value": "8Gi"}]},
-              "cache": false, "retries": 0, "environment": {"DEBUG": "1"},
-              "taskConfig": {"spark": {"executorCores": 4, "conf": null}},
-              "unset": ["resources.limits.cpu", "environment.TRACE"]}},
-  "executionOverrides": {
-    "train": {"containerImage": "ghcr.io/acme/train:hotfix", "cacheVersion": "2"},
-    "eval": {"interruptible": true, "cacheSerializable": true}},
-  "options": {"dryRun": true, "explain": true, "unknownHooks": "UNKNOWN_HOOKS_WARN", "rewriteClosure": true}
-})json";
-
-TEST(CompatJson, ResolveRequestParsesAndRoundTrips) {
-  // Strict: the API is ours, so no field may go unrecognised.
-  const auto request = ParseJson<ResolveRequest>(
-      kResolveRequest, /*ignore_unknown_fields=*/false);
-  ExpectEqualProto(
-      request, ParseText<ResolveRequest>(R"pb(
-        execution_id {
-          project: "flytesnacks"
-          domain: "development"
-          name: "f8a1b2c3"
-          org: "acme"
-        }
-        closure {
-          primary {
-            template {
-              id { resource_type: WORKFLOW name: "wf.main" $ORIGIN }
-              nodes {
-                id: "n0"
-                task_node {
-                  reference_id { resource_type: TASK name: "wf.train" $ORIGIN }
-                }
-                runtime_override { name: "train" }
-              }
-            }
-          }
-        }
-        launch_plan_overrides {
-          key: "train"
-          value {
-            resources { limits { name: MEMORY value: "8Gi" } }
-            cache: false
-            retries: 0
-            environment { key: "DEBUG" value: "1" }
-            task_config {
-              fields {
-                key: "spark"
-                value {
-                  struct_value {
-                    fields {
-                      key: "executorCores"
-                      value { number_value: 4 }
-                    }
-                    fields {
-                      key: "conf"
-                      value { null_value: NULL_VALUE }
-                    }
-                  }
-                }
-              }
-            }
-            unset: "resources.limits.cpu"
-            unset: "environment.TRACE"
-          }
-        }
-        execution_overrides {
-          key: "train"
-          value {
-            container_image: "ghcr.io/acme/train:hotfix"
-            cache_version: "2"
-          }
-        }
-        execution_overrides {
-          key: "eval"
-          value { interruptible: true cache_serializable: true }
-        }
-        options {
-          dry_run: true
-          explain: true
-          unknown_hooks: UNKNOWN_HOOKS_WARN
-          rewrite_closure: true
-        }
-      )pb"));
-
-  std::string printed;
-  ASSERT_TRUE(
-      google::protobuf::util::MessageToJsonString(request, &printed).ok());
-  EXPECT_THAT(
-      printed,
-      HasSubstr(R"("unset":["resources.limits.cpu","environment.TRACE"])"));
-  EXPECT_THAT(printed, HasSubstr(R"("conf":null)"));
-  EXPECT_THAT(printed, HasSubstr(R"("unknownHooks":"UNKNOWN_HOOKS_WARN")"));
-  EXPECT_THAT(printed, HasSubstr(R"("cache":false)"));
-  EXPECT_THAT(printed, HasSubstr(R"("retries":0)"));
-  ResolveRequest reparsed;
-  ASSERT_TRUE(JsonStringToMessage(printed, &reparsed).ok());
-  ExpectEqualProto(reparsed, request);
+  ExpectEqualProto(closure, ExpectedClosure());
 }
 
 }  // namespace
+}  // namespace flyteoverride::tests
