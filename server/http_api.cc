@@ -9,6 +9,7 @@
 #include "resolver/json_format.h"
 #include "resolver/strict_json.h"
 #include "server/status.h"
+#include "tools/closure_json.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -48,15 +49,22 @@ v1::Violation UnknownMember(const std::string& path) {
 // JSON carries fields the subset omits. Returns the unknown members inside
 // override maps, to be reported with the resolve's own violations; any other
 // unknown member fails the call here.
+// `closure` receives the body's closure as written, for a rewritten closure
+// to be laid back over it.
 template <typename Request>
-absl::StatusOr<std::vector<v1::Violation>> ParseBody(const std::string& body,
-                                                     Request* request) {
+absl::StatusOr<std::vector<v1::Violation>> ParseBody(
+    const std::string& body, Request* request,
+    google::protobuf::Value* closure) {
   google::protobuf::Value document;
   if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
       !document.has_struct_value()) {
     return absl::InvalidArgumentError("the body is not a JSON object");
   }
-  document.mutable_struct_value()->mutable_fields()->erase("closure");
+  auto* fields = document.mutable_struct_value()->mutable_fields();
+  if (auto it = fields->find("closure"); it != fields->end()) {
+    *closure = std::move(it->second);
+    fields->erase(it);
+  }
   std::vector<v1::Violation> in_maps, elsewhere;
   for (const std::string& path :
        resolver::UnknownJsonFields(document, *Request::descriptor(), "")) {
@@ -82,6 +90,27 @@ absl::StatusOr<std::vector<v1::Violation>> ParseBody(const std::string& body,
   return in_maps;
 }
 
+// A Resolve response whose rewritten closure keeps every member the JSON
+// body's closure had, the ones the subset does not declare included
+// (bindings, interfaces, connections): the subset alone would drop them.
+HttpResponse ResolveJson(const v1::ResolveResponse& response,
+                         const google::protobuf::Value& closure) {
+  if (!response.has_rewritten_closure()) return Json(response);
+  const std::vector<v1::TemplateCopy> copies(response.template_copies().begin(),
+                                             response.template_copies().end());
+  absl::StatusOr<std::string> overlaid =
+      tools::OverlayClosureJson(resolver::DeterministicJson(closure, false),
+                                response.rewritten_closure(), copies);
+  if (!overlaid.ok()) return Error(overlaid.status());
+  v1::ResolveResponse rest = response;
+  rest.clear_rewritten_closure();
+  std::string json = resolver::DeterministicJson(rest, false);
+  json.pop_back();  // "}"
+  absl::StrAppend(&json, json.size() > 1 ? "," : "",
+                  "\"rewrittenClosure\":", *overlaid, "}");
+  return {200, kJson, std::move(json)};
+}
+
 std::string ExecutionName(
     const flyteidl::core::WorkflowExecutionIdentifier& id) {
   return id.name().empty()
@@ -95,13 +124,14 @@ template <typename Request, typename Response, typename Call>
 HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
                            Call call) const {
   Response response;
+  google::protobuf::Value closure;
   // Reading the body is part of the call: a refused body is counted and logged.
   const absl::Status status = runner_->Run(
       rpc, "", absl::InfiniteFuture(),
       [&](CallStats* stats, absl::Time deadline) {
         Request request;
         absl::StatusOr<std::vector<v1::Violation>> unknown =
-            ParseBody(http.body, &request);
+            ParseBody(http.body, &request, &closure);
         if (!unknown.ok()) return unknown.status();
         if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
           stats->execution = ExecutionName(request.execution_id());
@@ -112,7 +142,11 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
         response = *std::move(result);
         return absl::OkStatus();
       });
-  return status.ok() ? Json(response) : Error(status);
+  if (!status.ok()) return Error(status);
+  if constexpr (std::is_same_v<Response, v1::ResolveResponse>) {
+    return ResolveJson(response, closure);
+  }
+  return Json(response);
 }
 
 HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {

@@ -172,5 +172,22 @@ TEST(Http, ShutdownTurnsReadinessAndDrainsCalls) {
             std::future_status::ready);
 }
 
+TEST(Http, RewrittenClosureKeepsWhatTheSubsetDoesNotDeclare) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const HttpResult result =
+      HttpCall(harness.http_port(), "POST", "/v1/resolve",
+               ExampleJson("training_pipeline",
+                           ", \"options\": {\"rewriteClosure\": true}"));
+  ASSERT_EQ(result.status, 200) << result.body;
+  const size_t at = result.body.find("\"rewrittenClosure\":");
+  ASSERT_NE(at, std::string::npos);
+  const std::string rewritten = result.body.substr(at);
+  // Interfaces and bindings are not in the subset; they come back anyway.
+  EXPECT_THAT(rewritten, HasSubstr("\"interface\""));
+  EXPECT_THAT(rewritten, HasSubstr("\"inputs\""));
+  EXPECT_THAT(rewritten, Not(HasSubstr("runtimeOverride")));
+  EXPECT_THAT(result.body, HasSubstr("\"nodes\""));
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests
