@@ -55,6 +55,20 @@ std::optional<resolver::Policy> PolicyFor(
   return set->For(workflow.project(), workflow.domain());
 }
 
+// The scope an Inspect asks for, as an execution id; empty when it names
+// none (then the closure's workflow id decides).
+WorkflowExecutionIdentifier ScopeOf(const v1::InspectWorkflowRequest& request) {
+  WorkflowExecutionIdentifier scope;
+  if (request.project().empty() && request.domain().empty()) return scope;
+  const auto& workflow = request.closure().primary().template_().id();
+  scope.set_project(request.project().empty() ? workflow.project()
+                                              : request.project());
+  scope.set_domain(request.domain().empty() ? workflow.domain()
+                                            : request.domain());
+  scope.set_name("inspect");  // marks the id as given
+  return scope;
+}
+
 absl::Status CheckDeadline(absl::Time deadline, const storage::Clock& clock) {
   if (clock.Now() < deadline) return absl::OkStatus();
   return absl::DeadlineExceededError(
@@ -115,7 +129,7 @@ absl::Status AddRewrittenClosure(const v1::ResolveRequest& request,
 absl::StatusOr<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
     const v1::InspectWorkflowRequest& request, CallStats* stats) const {
   const std::optional<resolver::Policy> policy =
-      PolicyFor(options_.policy, {}, request.closure());
+      PolicyFor(options_.policy, ScopeOf(request), request.closure());
   v1::InspectWorkflowResponse response = resolver::Inspect(
       request.closure(), options_.limits.walk, policy ? &*policy : nullptr);
   stats->hooks = response.hooks_size();

@@ -146,12 +146,17 @@ const std::vector<std::string> kPolicyFlags = {"--policy", "--project",
 
 // --policy F: the rules of a server config file's `policy:` section for
 // --project and --domain, which default to the closure's workflow id.
+// (`inspect --server` sends --project and --domain to the server instead.)
 // Nullopt without --policy. Policy runs in process: a server has its own.
 absl::StatusOr<std::optional<resolver::Policy>> LoadPolicy(
     Args& args, const flyteidl::core::CompiledWorkflowClosure& closure) {
   if (!args.values.count("--policy")) {
-    if (args.values.count("--project") || args.values.count("--domain"))
-      return absl::InvalidArgumentError("--project and --domain need --policy");
+    // With --server, inspect sends them: the server's policy for that scope.
+    if ((args.values.count("--project") || args.values.count("--domain")) &&
+        !args.values.count("--server")) {
+      return absl::InvalidArgumentError(
+          "--project and --domain need --policy (or --server, for inspect)");
+    }
     return std::nullopt;
   }
   if (args.values.count("--server")) {
@@ -280,6 +285,8 @@ int Inspect(int argc, char** argv) {
     if (!remote.ok()) return Fail(std::string(remote.status().message()));
     v1::InspectWorkflowRequest request;
     *request.mutable_closure() = *std::move(closure);
+    request.set_project(args.values["--project"]);
+    request.set_domain(args.values["--domain"]);
     RemoteError remote_error;
     if (!(*remote)->Inspect(request, &response, &remote_error))
       return ReportRemote(remote_error);
