@@ -26,18 +26,24 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "bench/closure_gen.h"
-#include "bench/flyteidl_json.h"
+#include "synthetic/closure_gen.h"
+#include "synthetic/flyteidl_json.h"
 #include "benchmark/benchmark.h"
 #include "flyteidl/core/compiler.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
-#include "resolver/json_format.h"
+#include "encoding/json_format.h"
 #include "resolver/resolve.h"
-#include "resolver/rewrite.h"
+#include "flyte_v1/rewrite.h"
 
 namespace flyteoverride::bench {
+
+using synthetic::AddOverrideMaps;
+using synthetic::ClosureShape;
+using synthetic::FullClosureJson;
+using synthetic::GenerateClosure;
+using synthetic::GeneratedClosure;
 namespace {
 
 using flyteidl::core::CompiledWorkflowClosure;
@@ -151,7 +157,7 @@ std::unique_ptr<Workload> BuildWorkload(int size) {
   }
   auto w = std::make_unique<Workload>();
   w->size = size;
-  w->binary = resolver::DeterministicBytes(generated.closure);
+  w->binary = encoding::DeterministicBytes(generated.closure);
   absl::StatusOr<std::string> json = FullClosureJson(w->binary);
   if (!json.ok()) Die(std::string(json.status().message()));
   w->json = *std::move(json);
@@ -167,7 +173,7 @@ std::unique_ptr<Workload> BuildWorkload(int size) {
   w->request.mutable_options()->set_explain(false);
   w->resolved = resolver::Resolve(w->request, {}).response;
   auto rewritten =
-      resolver::RewriteClosure(w->binary, w->request.closure(), w->resolved);
+      flyte_v1::RewriteClosure(w->binary, w->request.closure(), w->resolved);
   if (!rewritten.ok() || !rewritten->ok()) {
     Die(absl::StrCat("the rewrite of ", size, " task nodes failed: ",
                      rewritten.ok() ? rewritten->violations[0].description()
@@ -239,7 +245,7 @@ void RunRewrite(benchmark::State& state, int size) {
   const Workload& w = WorkloadFor(size);
   for (auto _ : state) {
     auto rewritten =
-        resolver::RewriteClosure(w.binary, w.request.closure(), w.resolved);
+        flyte_v1::RewriteClosure(w.binary, w.request.closure(), w.resolved);
     benchmark::DoNotOptimize(rewritten);
   }
 }

@@ -46,7 +46,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "bench/closure_gen.h"
+#include "synthetic/closure_gen.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "server/override_service.h"
 #include "storage/memory_store.h"
@@ -55,6 +55,11 @@
 #include "storage/store.h"
 
 namespace flyteoverride::bench {
+
+using synthetic::AddOverrideMaps;
+using synthetic::ClosureShape;
+using synthetic::GenerateClosure;
+using synthetic::GeneratedClosure;
 namespace {
 
 constexpr int kSizes[] = {100, 10'000};

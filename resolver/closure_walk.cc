@@ -5,7 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "resolver/json_format.h"
+#include "encoding/json_format.h"
 #include "resolver/names.h"
 #include "resolver/violations.h"
 
@@ -119,13 +119,13 @@ class Walker {
     if (inserted) {
       it->second.link = static_cast<int>(walk_.links.size());
       it->second.bytes =
-          defaults ? resolver::DeterministicBytes(*defaults) : "";
+          defaults ? encoding::DeterministicBytes(*defaults) : "";
       return false;
     }
     const HookLink& first = walk_.links[it->second.link];
     if (first.node == node) return true;
     // Deterministic bytes are equal exactly when the documents are.
-    if ((defaults ? resolver::DeterministicBytes(*defaults) : "") ==
+    if ((defaults ? encoding::DeterministicBytes(*defaults) : "") ==
         it->second.bytes) {
       return true;
     }

@@ -1,5 +1,5 @@
 // The closure walk: every task node instance a runtime-override hook covers,
-// with its node path and the chain of hooks covering it (DESIGN section 4).
+// with its node path and the chain of hooks covering it (docs/design.md section 4).
 #ifndef FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_
 #define FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_
 

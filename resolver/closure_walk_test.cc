@@ -1,4 +1,4 @@
-// The walk (DESIGN section 4, "Task node instances" and "Hooks cover nodes"),
+// The walk (docs/design.md section 4, "Task node instances" and "Hooks cover nodes"),
 // observed through Inspect, which lists what each hook covers.
 #include <string>
 

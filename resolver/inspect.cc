@@ -12,7 +12,7 @@ namespace flyteoverride::resolver {
 
 v1::InspectWorkflowResponse Inspect(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    const WalkLimits& limits, const Policy* policy) {
+    const WalkLimits& limits, const v1::PolicyView* policy) {
   const ClosureWalk walk = WalkClosure(closure, limits);
   std::map<absl::string_view, v1::Hook> hooks;  // ordered by name
   for (const HookLink& link : walk.links) {
@@ -50,10 +50,9 @@ v1::InspectWorkflowResponse Inspect(
     }
   }
   v1::InspectWorkflowResponse response;
-  // The same rules apply to every hook of the execution.
-  const v1::PolicyView view = policy ? ViewFor(*policy) : v1::PolicyView();
   for (auto& [name, hook] : hooks) {
-    if (policy != nullptr) *hook.mutable_policy() = view;
+    // The same rules apply to every hook of the execution.
+    if (policy != nullptr) *hook.mutable_policy() = *policy;
     // Task ids in a stable order: by their printed form.
     std::sort(hook.mutable_task_ids()->begin(), hook.mutable_task_ids()->end(),
               [](const auto& a, const auto& b) {

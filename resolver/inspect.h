@@ -6,16 +6,16 @@
 #include "flyteidl/core/compiler.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/closure_walk.h"
-#include "resolver/policy.h"
 
 namespace flyteoverride::resolver {
 
 // Hooks sorted by name; diagnostics are the closure's problems (bad
 // references, cycles, conflicts, bad names or default values). With a
-// policy, every hook's `policy` shows what it lets runtime layers do. Pure.
+// policy view (policy/policy.h), every hook's `policy` shows what it lets
+// runtime layers do. Pure.
 v1::InspectWorkflowResponse Inspect(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    const WalkLimits& limits, const Policy* policy = nullptr);
+    const WalkLimits& limits, const v1::PolicyView* policy = nullptr);
 
 }  // namespace flyteoverride::resolver
 

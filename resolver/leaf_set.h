@@ -1,7 +1,7 @@
 // The merge model: an instance's configuration as a set of leaf values, each
 // remembering which layer set it and, when explaining, what it shadowed.
 // Every field merges the same way here, so "not set", "set" and "removed"
-// mean the same for every knob (DESIGN section 4).
+// mean the same for every knob (docs/design.md section 4).
 #ifndef FLYTEOVERRIDE_RESOLVER_LEAF_SET_H_
 #define FLYTEOVERRIDE_RESOLVER_LEAF_SET_H_
 

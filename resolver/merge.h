@@ -1,5 +1,5 @@
 // Applying one layer's source to an instance's LeafSet, field by field with
-// presence (DESIGN section 4's merge table).
+// presence (docs/design.md section 4's merge table).
 #ifndef FLYTEOVERRIDE_RESOLVER_MERGE_H_
 #define FLYTEOVERRIDE_RESOLVER_MERGE_H_
 

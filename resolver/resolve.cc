@@ -11,7 +11,6 @@
 #include "resolver/leaf_set.h"
 #include "resolver/merge.h"
 #include "resolver/names.h"
-#include "resolver/policy_check.h"
 #include "resolver/render.h"
 #include "resolver/validate.h"
 #include "resolver/violations.h"
@@ -30,9 +29,7 @@ class Resolver {
         limits_(limits),
         context_(context),
         explain_(request.options().explain()),
-        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context))) {
-    if (context.policy != nullptr) policy_.emplace(*context.policy);
-  }
+        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context))) {}
 
   ResolveResult Run() && {
     result_.violations = walk_.violations;
@@ -184,9 +181,9 @@ class Resolver {
     ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain,
                &leaves);
     ApplyLayer(request_.execution_overrides(), v1::EXECUTION, chain, &leaves);
-    if (policy_) {
+    if (context_.platform != nullptr) {
       std::vector<v1::Violation> clamped;
-      policy_->Apply(instance.path, &leaves, &result_.violations, &clamped);
+      context_.platform->Apply(instance.path, &leaves, &result_.violations, &clamped);
       for (v1::Violation& warning : clamped)
         *result_.response.add_warnings() = std::move(warning);
     }
@@ -215,7 +212,6 @@ class Resolver {
   const bool explain_;
   const ClosureWalk walk_;
   absl::flat_hash_set<absl::string_view> declared_;
-  std::optional<PolicyCheck> policy_;
   ResolveResult result_;
 };
 

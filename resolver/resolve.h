@@ -1,5 +1,5 @@
 // Resolve: launch-plan and execution override maps, by hook name, into
-// per-node overrides (DESIGN section 4). Pure: no I/O, no clocks, no
+// per-node overrides (docs/design.md section 4). Pure: no I/O, no clocks, no
 // randomness; the same request always gives the same result.
 #ifndef FLYTEOVERRIDE_RESOLVER_RESOLVE_H_
 #define FLYTEOVERRIDE_RESOLVER_RESOLVE_H_
@@ -9,7 +9,7 @@
 #include "flyteoverride/v1/record.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/closure_walk.h"
-#include "resolver/policy.h"
+#include "resolver/platform_layer.h"
 
 namespace flyteoverride::resolver {
 
@@ -30,9 +30,9 @@ struct ResolveContext {
   google::protobuf::RepeatedPtrField<v1::AppliedHook> parent_hooks;
   // Fill ResolveResult::applied_hooks, for recording.
   bool collect_applied_hooks = false;
-  // The operator's rules for the execution's project and domain: the
-  // PLATFORM layer (policy_check.h). Null: no policy. Must outlive the call.
-  const Policy* policy = nullptr;
+  // The PLATFORM layer: the operator's rules for the execution's project
+  // and domain. Null: none. Must outlive the call.
+  PlatformLayer* platform = nullptr;
 };
 
 // The outcome of a resolve. Violations are the caller's or the closure's

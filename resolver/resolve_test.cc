@@ -1,14 +1,18 @@
-// The layered, field-level merge of DESIGN section 4, one test per rule.
+// The layered, field-level merge of docs/design.md section 4, one test per rule.
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/substitute.h"
 #include "gtest/gtest.h"
-#include "resolver/json_format.h"
+#include "encoding/json_format.h"
 #include "resolver/test_util.h"
 
 namespace flyteoverride::resolver {
+
+using encoding::DeterministicJson;
+using encoding::DeterministicBytes;
+
 namespace {
 
 using testing::Closure;

@@ -72,7 +72,7 @@ flyteidl::core::CompiledWorkflowClosure Closure(
 ResolveResult ResolveJson(
     const flyteidl::core::CompiledWorkflowClosure& closure,
     absl::string_view launch_plan, absl::string_view execution, bool explain,
-    bool warn_unknown, const Policy* policy) {
+    bool warn_unknown, PlatformLayer* platform) {
   v1::ResolveRequest request;
   *request.mutable_closure() = closure;
   *request.mutable_launch_plan_overrides() =
@@ -86,7 +86,7 @@ ResolveResult ResolveJson(
   if (warn_unknown)
     request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);
   ResolveContext context;
-  context.policy = policy;
+  context.platform = platform;
   return Resolve(request, {}, context);
 }
 

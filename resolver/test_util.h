@@ -56,13 +56,13 @@ flyteidl::core::CompiledWorkflowClosure Closure(
 std::string SubWorkflow(absl::string_view name, absl::string_view nodes,
                         absl::string_view extra = "");
 
-// Resolves with the given maps (JSON objects keyed by hook name), under
-// `policy` when one is given.
+// Resolves with the given maps (JSON objects keyed by hook name), with
+// `platform` as the PLATFORM layer when one is given.
 ResolveResult ResolveJson(
     const flyteidl::core::CompiledWorkflowClosure& closure,
     absl::string_view launch_plan = "{}", absl::string_view execution = "{}",
     bool explain = true, bool warn_unknown = false,
-    const Policy* policy = nullptr);
+    PlatformLayer* platform = nullptr);
 
 // The node at `path`, or fails the test.
 const v1::ResolvedNode& NodeAt(const ResolveResult& result,

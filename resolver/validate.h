@@ -1,5 +1,5 @@
 // Value checks: each override document as its author wrote it, and each
-// instance's resources after merging (DESIGN section 4, "Validation").
+// instance's resources after merging (docs/design.md section 4, "Validation").
 #ifndef FLYTEOVERRIDE_RESOLVER_VALIDATE_H_
 #define FLYTEOVERRIDE_RESOLVER_VALIDATE_H_
 

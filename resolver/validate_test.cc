@@ -1,4 +1,4 @@
-// Validation (DESIGN section 4): every problem reported, never a silent clamp.
+// Validation (docs/design.md section 4): every problem reported, never a silent clamp.
 #include <string>
 
 #include "absl/strings/str_cat.h"

@@ -36,22 +36,29 @@ CallRunner::CallRunner(Registry* registry, Admission* admission,
                                 "Calls admitted and not yet finished.", {})
                      .WithLabels({})) {}
 
-absl::Status CallRunner::Run(
-    absl::string_view rpc, absl::string_view execution, absl::Time deadline,
-    absl::FunctionRef<absl::Status(CallStats*, absl::Time)> body) {
+std::string ExecutionName(
+    const flyteidl::core::WorkflowExecutionIdentifier& id) {
+  if (id.name().empty()) return "";
+  return absl::StrCat(id.project(), "/", id.domain(), "/", id.name());
+}
+
+Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
+                        absl::Time deadline,
+                        absl::FunctionRef<Outcome(CallStats*, absl::Time)> body) {
   const absl::Time start = absl::Now();
   if (deadline == absl::InfiniteFuture()) deadline = start + default_deadline_;
   CallStats stats;
-  absl::Status status = admission_->Enter(deadline);
-  if (status.ok()) {
+  Outcome outcome(admission_->Enter(deadline));
+  if (outcome.ok()) {
     in_flight_.Add(1);
-    status = absl::Now() < deadline
-                 ? body(&stats, deadline)
-                 : absl::DeadlineExceededError(
-                       "the call's deadline passed before it started");
+    outcome = absl::Now() < deadline
+                  ? body(&stats, deadline)
+                  : Outcome(absl::DeadlineExceededError(
+                        "the call's deadline passed before it started"));
     in_flight_.Add(-1);
     admission_->Leave();
   }
+  const absl::Status& status = outcome.status;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
   const std::string code = absl::StatusCodeToString(status.code());
   calls_.WithLabels({rpc, code}).Increment();
@@ -70,7 +77,7 @@ absl::Status CallRunner::Run(
             {"code", code},
             {"latency_ms", absl::StrFormat("%.3f", seconds * 1000)},
             {"error", std::string(status.message())}});
-  return status;
+  return outcome;
 }
 
 }  // namespace flyteoverride::server

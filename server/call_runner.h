@@ -7,7 +7,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "flyteidl/core/identifier.pb.h"
 #include "server/admission.h"
+#include "server/answer.h"
 #include "server/metrics.h"
 #include "server/override_service.h"
 
@@ -21,9 +23,9 @@ class CallRunner {
 
   // `deadline` is the caller's (InfiniteFuture when it set none: then the
   // default applies). `body` gets the stats to fill and the deadline to honour.
-  absl::Status Run(
-      absl::string_view rpc, absl::string_view execution, absl::Time deadline,
-      absl::FunctionRef<absl::Status(CallStats*, absl::Time)> body);
+  Outcome Run(absl::string_view rpc, absl::string_view execution,
+              absl::Time deadline,
+              absl::FunctionRef<Outcome(CallStats*, absl::Time)> body);
 
  private:
   Admission* const admission_;
@@ -34,6 +36,9 @@ class CallRunner {
   HistogramFamily& hooks_;
   Gauge& in_flight_;
 };
+
+// "project/domain/name" as logs name an execution; "" without a name.
+std::string ExecutionName(const flyteidl::core::WorkflowExecutionIdentifier& id);
 
 }  // namespace flyteoverride::server
 

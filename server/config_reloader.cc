@@ -99,13 +99,13 @@ ConfigReloader::FileStamp ConfigReloader::StampOf(const std::string& path) {
   return stamp;
 }
 
-absl::StatusOr<Config> ConfigReloader::Load() {
+absl::StatusOr<config::Config> ConfigReloader::Load() {
   absl::MutexLock lock(&mu_);
   // Stamp first: a change between stat and read is then seen again later.
   stamp_ = StampOf(options_.path);
   auto text = ReadText(options_.path);
   if (!text.ok()) return text.status();
-  absl::StatusOr<Config> config = ParseConfig(*text);
+  absl::StatusOr<config::Config> config = config::ParseConfig(*text);
   if (!config.ok()) {
     return absl::Status(
         config.status().code(),
@@ -141,8 +141,8 @@ absl::Status ConfigReloader::ReloadLocked() {
     return absl::FailedPreconditionError("the reloader has not started");
   stamp_ = StampOf(options_.path);
   absl::StatusOr<std::string> text = ReadText(options_.path);
-  absl::StatusOr<Config> config =
-      text.ok() ? ParseConfig(*text) : text.status();
+  absl::StatusOr<config::Config> config =
+      text.ok() ? config::ParseConfig(*text) : text.status();
   if (!config.ok()) {
     const absl::Status status(
         config.status().code(),

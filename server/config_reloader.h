@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/metrics.h"
 #include "server/policy_holder.h"
 
@@ -39,7 +39,7 @@ class ConfigReloader {
 
   // Reads and parses the file: the config to start with. Errors are
   // LoadConfigFile's. Remembers what it read, so later changes are seen.
-  absl::StatusOr<Config> Load();
+  absl::StatusOr<config::Config> Load();
 
   // From now on, reloads swap the policy in `policy` and are counted in
   // `registry`; starts polling. Both must outlive this object.

@@ -65,7 +65,7 @@ TEST(ConfigReloader, FileChangeAppliesAGoodPolicyAndKeepsTheOldOnABadOne) {
   const std::string path = TempPath("watched.yaml");
   WriteFile(path, Retries(1));
   ConfigReloader reloader({path, absl::Milliseconds(10)});
-  absl::StatusOr<Config> config = reloader.Load();
+  absl::StatusOr<config::Config> config = reloader.Load();
   ASSERT_TRUE(config.ok()) << config.status();
   PolicyHolder holder(config->policy);
   Registry registry;
@@ -97,7 +97,7 @@ TEST(ConfigReloader, ReloadAppliesNowOrSaysWhyNot) {
   const std::string path = TempPath("sighup.yaml");
   WriteFile(path, Retries(1));
   ConfigReloader reloader({path, absl::ZeroDuration()});  // no polling
-  absl::StatusOr<Config> config = reloader.Load();
+  absl::StatusOr<config::Config> config = reloader.Load();
   ASSERT_TRUE(config.ok()) << config.status();
   PolicyHolder holder(config->policy);
   EXPECT_EQ(reloader.Reload().code(), absl::StatusCode::kFailedPrecondition);
@@ -130,7 +130,7 @@ TEST(ConfigReloader, ReloadAppliesNowOrSaysWhyNot) {
 
 TEST(ConfigReloader, LoadReportsWhatLoadConfigFileWould) {
   ConfigReloader missing({TempPath("no-such.yaml")});
-  absl::StatusOr<Config> config = missing.Load();
+  absl::StatusOr<config::Config> config = missing.Load();
   EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
   EXPECT_TRUE(absl::StrContains(config.status().message(), "config file "));
 }

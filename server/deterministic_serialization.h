@@ -1,6 +1,6 @@
 // Makes every protobuf serialization in the process deterministic (map
 // entries sorted), so that the same request gives the same response bytes
-// over gRPC too (DESIGN section 4, "Output"). gRPC serializes responses
+// over gRPC too (docs/design.md section 4, "Output"). gRPC serializes responses
 // itself and offers no per-call switch; protobuf keeps the process-wide
 // default behind a hook meant for its own tests, which this calls.
 #ifndef FLYTEOVERRIDE_SERVER_DETERMINISTIC_SERIALIZATION_H_

@@ -2,7 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "server/status.h"
+#include "server/grpc_status.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -14,20 +14,6 @@ absl::Time DeadlineOf(const grpc::ServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
-std::string ExecutionName(
-    const flyteidl::core::WorkflowExecutionIdentifier& id) {
-  if (id.name().empty()) return "";
-  return absl::StrCat(id.project(), "/", id.domain(), "/", id.name());
-}
-
-// Moves a service result into the response, or returns its error.
-template <typename T>
-absl::Status Deliver(absl::StatusOr<T> result, T* response) {
-  if (!result.ok()) return result.status();
-  *response = *std::move(result);
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 grpc::Status GrpcService::InspectWorkflow(
@@ -36,7 +22,7 @@ grpc::Status GrpcService::InspectWorkflow(
   return ToGrpcStatus(runner_->Run(
       "InspectWorkflow", "", DeadlineOf(context),
       [&](CallStats* stats, absl::Time) {
-        return Deliver(service_->InspectWorkflow(*request, stats), response);
+        return service_->InspectWorkflow(*request, stats).Deliver(response);
       }));
 }
 
@@ -46,7 +32,7 @@ grpc::Status GrpcService::Resolve(grpc::ServerContext* context,
   return ToGrpcStatus(runner_->Run(
       "Resolve", ExecutionName(request->execution_id()), DeadlineOf(context),
       [&](CallStats* stats, absl::Time deadline) {
-        return Deliver(service_->Resolve(*request, deadline, stats), response);
+        return service_->Resolve(*request, deadline, stats).Deliver(response);
       }));
 }
 
@@ -56,7 +42,7 @@ grpc::Status GrpcService::GetResolved(grpc::ServerContext* context,
   return ToGrpcStatus(runner_->Run(
       "GetResolved", ExecutionName(request->execution_id()),
       DeadlineOf(context), [&](CallStats* stats, absl::Time) {
-        return Deliver(service_->GetResolved(*request, stats), response);
+        return service_->GetResolved(*request, stats).Deliver(response);
       }));
 }
 
@@ -66,8 +52,7 @@ grpc::Status GrpcService::ResolveDynamic(
   return ToGrpcStatus(runner_->Run(
       "ResolveDynamic", ExecutionName(request->execution_id()),
       DeadlineOf(context), [&](CallStats* stats, absl::Time deadline) {
-        return Deliver(service_->ResolveDynamic(*request, deadline, stats),
-                       response);
+        return service_->ResolveDynamic(*request, deadline, stats).Deliver(response);
       }));
 }
 

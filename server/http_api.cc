@@ -6,31 +6,31 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
-#include "resolver/json_format.h"
-#include "resolver/strict_json.h"
-#include "server/status.h"
-#include "tools/closure_json.h"
+#include "encoding/closure_json.h"
+#include "encoding/json_format.h"
+#include "encoding/strict_json.h"
+#include "resolver/violations.h"
+#include "server/http_status.h"
 
 namespace flyteoverride::server {
 namespace {
 
 constexpr char kJson[] = "application/json";
 
-HttpResponse Error(const absl::Status& status) {
-  return {HttpStatusFor(status.code()), kJson, HttpErrorBody(status)};
+HttpResponse Error(const Outcome& outcome) {
+  return {HttpStatusFor(outcome.status.code()), kJson, HttpErrorBody(outcome)};
 }
 
 HttpResponse Json(const google::protobuf::Message& message) {
-  return {200, kJson, resolver::DeterministicJson(message, false)};
+  return {200, kJson, encoding::DeterministicJson(message, false)};
 }
 
 // A violation for an unknown JSON member; inside an override map it names
 // the hook and layer, as the resolver's own violations do.
 v1::Violation UnknownMember(const std::string& path) {
-  v1::Violation violation;
-  violation.set_field(path);
-  violation.set_description(absl::StrCat("unknown field \"", path, "\""));
-  violation.set_reason("UNKNOWN_FIELD");
+  v1::Violation violation = resolver::MakeViolation(
+      path, absl::StrCat("unknown field \"", path, "\""), "UNKNOWN_FIELD",
+      v1::Violation::INVALID_VALUE);
   for (const auto& [map, layer] :
        {std::pair<absl::string_view, v1::Layer>{"launch_plan_overrides[",
                                                 v1::LAUNCH_PLAN},
@@ -46,15 +46,15 @@ v1::Violation UnknownMember(const std::string& path) {
 
 // Members outside the closure are read strictly: each unknown one becomes a
 // violation, never silently dropped; the closure leniently, as flytectl's
-// JSON carries fields the subset omits. Returns the unknown members inside
-// override maps, to be reported with the resolve's own violations; any other
-// unknown member fails the call here.
-// `closure` receives the body's closure as written, for a rewritten closure
-// to be laid back over it.
+// JSON carries fields the subset omits.
+// Unknown members inside override maps go to `in_maps`, to be reported with
+// the resolve's own violations; any other unknown member fails the call
+// here. `closure` receives the body's closure as written, for a rewritten
+// closure to be laid back over it.
 template <typename Request>
-absl::StatusOr<std::vector<v1::Violation>> ParseBody(
-    const std::string& body, Request* request,
-    google::protobuf::Value* closure) {
+Outcome ParseBody(const std::string& body, Request* request,
+                  google::protobuf::Value* closure,
+                  std::vector<v1::Violation>* in_maps) {
   google::protobuf::Value document;
   if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
       !document.has_struct_value()) {
@@ -65,19 +65,18 @@ absl::StatusOr<std::vector<v1::Violation>> ParseBody(
     *closure = std::move(it->second);
     fields->erase(it);
   }
-  std::vector<v1::Violation> in_maps, elsewhere;
+  std::vector<v1::Violation> elsewhere;
   for (const std::string& path :
-       resolver::UnknownJsonFields(document, *Request::descriptor(), "")) {
+       encoding::UnknownJsonFields(document, *Request::descriptor(), "")) {
     v1::Violation violation = UnknownMember(path);
-    (violation.hook().empty() ? elsewhere : in_maps)
+    (violation.hook().empty() ? elsewhere : *in_maps)
         .push_back(std::move(violation));
   }
   if (!elsewhere.empty()) {
-    elsewhere.insert(elsewhere.end(), in_maps.begin(), in_maps.end());
-    return ViolationStatus(
-        absl::StatusCode::kInvalidArgument,
-        absl::StrCat("unknown field \"", elsewhere[0].field(), "\""),
-        elsewhere);
+    elsewhere.insert(elsewhere.end(), in_maps->begin(), in_maps->end());
+    std::string message =
+        absl::StrCat("unknown field \"", elsewhere[0].field(), "\"");
+    return Outcome(absl::InvalidArgumentError(message), std::move(elsewhere));
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -87,7 +86,7 @@ absl::StatusOr<std::vector<v1::Violation>> ParseBody(
     return absl::InvalidArgumentError(
         absl::StrCat("bad request body: ", status.ToString()));
   }
-  return in_maps;
+  return Outcome();
 }
 
 // A Resolve response whose rewritten closure keeps every member the JSON
@@ -99,23 +98,23 @@ HttpResponse ResolveJson(const v1::ResolveResponse& response,
   const std::vector<v1::TemplateCopy> copies(response.template_copies().begin(),
                                              response.template_copies().end());
   absl::StatusOr<std::string> overlaid =
-      tools::OverlayClosureJson(resolver::DeterministicJson(closure, false),
-                                response.rewritten_closure(), copies);
+      encoding::OverlayClosureJson(encoding::DeterministicJson(closure, false),
+                                   response.rewritten_closure(), copies);
   if (!overlaid.ok()) return Error(overlaid.status());
+  // The response's other members, and the overlaid closure beside them.
   v1::ResolveResponse rest = response;
   rest.clear_rewritten_closure();
-  std::string json = resolver::DeterministicJson(rest, false);
-  json.pop_back();  // "}"
-  absl::StrAppend(&json, json.size() > 1 ? "," : "",
-                  "\"rewrittenClosure\":", *overlaid, "}");
-  return {200, kJson, std::move(json)};
-}
-
-std::string ExecutionName(
-    const flyteidl::core::WorkflowExecutionIdentifier& id) {
-  return id.name().empty()
-             ? ""
-             : absl::StrCat(id.project(), "/", id.domain(), "/", id.name());
+  google::protobuf::Struct body;
+  google::protobuf::Value rewritten;
+  if (!google::protobuf::util::JsonStringToMessage(
+           encoding::DeterministicJson(rest, false), &body)
+           .ok() ||
+      !google::protobuf::util::JsonStringToMessage(*overlaid, &rewritten)
+           .ok()) {
+    return Error(absl::InternalError("the rewritten closure's JSON is invalid"));
+  }
+  (*body.mutable_fields())["rewrittenClosure"] = std::move(rewritten);
+  return Json(body);
 }
 
 }  // namespace
@@ -126,23 +125,20 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
   Response response;
   google::protobuf::Value closure;
   // Reading the body is part of the call: a refused body is counted and logged.
-  const absl::Status status = runner_->Run(
+  const Outcome outcome = runner_->Run(
       rpc, "", absl::InfiniteFuture(),
       [&](CallStats* stats, absl::Time deadline) {
         Request request;
-        absl::StatusOr<std::vector<v1::Violation>> unknown =
-            ParseBody(http.body, &request, &closure);
-        if (!unknown.ok()) return unknown.status();
+        std::vector<v1::Violation> unknown;
+        Outcome read = ParseBody(http.body, &request, &closure, &unknown);
+        if (!read.ok()) return read;
         if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
           stats->execution = ExecutionName(request.execution_id());
         }
-        absl::StatusOr<Response> result =
-            call(request, deadline, stats, *std::move(unknown));
-        if (!result.ok()) return result.status();
-        response = *std::move(result);
-        return absl::OkStatus();
+        return call(request, deadline, stats, std::move(unknown))
+            .Deliver(&response);
       });
-  if (!status.ok()) return Error(status);
+  if (!outcome.ok()) return Error(outcome);
   if constexpr (std::is_same_v<Response, v1::ResolveResponse>) {
     return ResolveJson(response, closure);
   }
@@ -166,15 +162,13 @@ HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
     request.set_node_path(node->second);
   }
   v1::GetResolvedResponse response;
-  const absl::Status status =
+  const Outcome outcome =
       runner_->Run("GetResolved", ExecutionName(request.execution_id()),
                    absl::InfiniteFuture(), [&](CallStats* stats, absl::Time) {
-                     auto result = service_->GetResolved(request, stats);
-                     if (!result.ok()) return result.status();
-                     response = *std::move(result);
-                     return absl::OkStatus();
+                     return service_->GetResolved(request, stats)
+                         .Deliver(&response);
                    });
-  return status.ok() ? Json(response) : Error(status);
+  return outcome.ok() ? Json(response) : Error(outcome);
 }
 
 HttpResponse HttpApi::Handle(const HttpRequest& http) const {

@@ -3,7 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/str_cat.h"
-#include "resolver/json_format.h"
+#include "encoding/json_format.h"
 #include "spdlog/sinks/stdout_sinks.h"
 
 namespace flyteoverride::server {
@@ -17,7 +17,7 @@ std::string TextValue(absl::string_view value) {
       value.find_first_of(" \"=\n") == absl::string_view::npos) {
     return std::string(value);
   }
-  return resolver::JsonQuoted(value);
+  return encoding::JsonQuoted(value);
 }
 
 }  // namespace
@@ -49,10 +49,10 @@ void LogEvent(spdlog::level::level_enum level, absl::string_view event,
   if (!spdlog::should_log(level)) return;
   std::string line;
   if (json_format) {
-    line = absl::StrCat("\"event\":", resolver::JsonQuoted(event));
+    line = absl::StrCat("\"event\":", encoding::JsonQuoted(event));
     for (const auto& [key, value] : fields) {
       if (value.empty()) continue;
-      absl::StrAppend(&line, ",\"", key, "\":", resolver::JsonQuoted(value));
+      absl::StrAppend(&line, ",\"", key, "\":", encoding::JsonQuoted(value));
     }
   } else {
     line = std::string(event);

@@ -11,7 +11,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/config_reloader.h"
 #include "server/logging.h"
 #include "server/server.h"
@@ -56,7 +56,7 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
 }
 
 absl::Status ApplyFlags(const Flags& flags,
-                        flyteoverride::server::Config* config) {
+                        flyteoverride::config::Config* config) {
   auto port = [](const std::string& text, const char* flag,
                  int* out) -> absl::Status {
     if (text.empty()) return absl::OkStatus();
@@ -73,7 +73,7 @@ absl::Status ApplyFlags(const Flags& flags,
       !s.ok())
     return s;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
-  return flyteoverride::server::ValidateConfig(*config);
+  return flyteoverride::config::ValidateConfig(*config);
 }
 
 int Fail(const absl::Status& status) {
@@ -105,7 +105,8 @@ int main(int argc, char** argv) {
     reloader =
         std::make_unique<ConfigReloader>(ReloaderOptions{flags.config_file});
   }
-  absl::StatusOr<Config> config = reloader ? reloader->Load() : ParseConfig("");
+  absl::StatusOr<flyteoverride::config::Config> config =
+      reloader ? reloader->Load() : flyteoverride::config::ParseConfig("");
   if (!config.ok()) return Fail(config.status());
   if (auto status = ApplyFlags(flags, &*config); !status.ok())
     return Fail(status);

@@ -1,35 +1,31 @@
 // The service's logic, shared by the gRPC and HTTP/JSON surfaces: each call
-// validated, resolved by the pure core, recorded in storage. Knows nothing
-// of gRPC or HTTP; errors are absl::Status values carrying violations.
+// is answered by the pure pipeline (pipeline/resolve_execution.h) and
+// recorded in storage. Knows nothing of gRPC or HTTP: answers are values
+// (answer.h) that each surface writes in its own wire form.
 #ifndef FLYTEOVERRIDE_SERVER_OVERRIDE_SERVICE_H_
 #define FLYTEOVERRIDE_SERVER_OVERRIDE_SERVICE_H_
 
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "flyteoverride/v1/resolver.pb.h"
-#include "resolver/resolve.h"
-#include "resolver/rewrite.h"
+#include "pipeline/resolve_execution.h"
+#include "server/answer.h"
 #include "server/policy_holder.h"
 #include "storage/clock.h"
 #include "storage/store.h"
 
 namespace flyteoverride::server {
 
-struct ServiceOptions {
-  resolver::ResolveLimits limits;
+// `limits` bound every call; `rewrite.forbid_task_copies` is the
+// operator's switch for rewrite_closure (docs/flyte-v1.md).
+struct ServiceOptions : pipeline::PipelineOptions {
   absl::Duration retention = absl::Hours(24 * 30);
   // The operator policy in force, read once per call; null: no policy. Must
   // outlive the service.
   const PolicyHolder* policy = nullptr;
-  // For ResolveOptions.rewrite_closure (docs/flyte-v1.md):
-  // rewrite.forbid_task_copies is the operator's switch; the walk limits
-  // are `limits.walk`.
-  resolver::RewriteOptions rewrite;
 };
-
 // What a call reports for metrics and logs, whatever its outcome.
 struct CallStats {
   int nodes = 0;
@@ -44,17 +40,17 @@ class OverrideService {
                   const storage::Clock& clock = storage::Clock::Real())
       : options_(std::move(options)), store_(store), clock_(clock) {}
 
-  absl::StatusOr<v1::InspectWorkflowResponse> InspectWorkflow(
+  Answer<v1::InspectWorkflowResponse> InspectWorkflow(
       const v1::InspectWorkflowRequest& request, CallStats* stats) const;
   // `deadline` bounds the call: past it, nothing more is started.
   // `read_violations` are problems found while reading the request (unknown
   // JSON members), reported together with the resolve's own.
-  absl::StatusOr<v1::ResolveResponse> Resolve(
+  Answer<v1::ResolveResponse> Resolve(
       const v1::ResolveRequest& request, absl::Time deadline, CallStats* stats,
       std::vector<v1::Violation> read_violations = {}) const;
-  absl::StatusOr<v1::GetResolvedResponse> GetResolved(
+  Answer<v1::GetResolvedResponse> GetResolved(
       const v1::GetResolvedRequest& request, CallStats* stats) const;
-  absl::StatusOr<v1::ResolveDynamicResponse> ResolveDynamic(
+  Answer<v1::ResolveDynamicResponse> ResolveDynamic(
       const v1::ResolveDynamicRequest& request, absl::Time deadline,
       CallStats* stats) const;
 
@@ -63,7 +59,7 @@ class OverrideService {
 
  private:
   // The response for a repeated Resolve of a recorded execution.
-  absl::StatusOr<v1::ResolveResponse> ReplayRecorded(
+  Answer<v1::ResolveResponse> ReplayRecorded(
       const storage::ExecutionKey& key, v1::ResolveResponse fresh) const;
   const ServiceOptions options_;
   storage::Store* const store_;

@@ -4,17 +4,16 @@
 // already recorded for an execution).
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "resolver/policy_test_util.h"
+#include "policy/test_util.h"
 #include "server/override_service.h"
-#include "server/status.h"
 #include "storage/memory_store.h"
 
 namespace flyteoverride::server {
 namespace {
 
-using resolver::PolicyAction;
-using resolver::PolicySet;
-using resolver::RetriesRule;
+using policy::PolicyAction;
+using policy::PolicySet;
+using policy::RetriesRule;
 using resolver::testing::Closure;
 using resolver::testing::Hook;
 using resolver::testing::Task;

@@ -4,7 +4,6 @@
 #include "gtest/gtest.h"
 #include "resolver/test_util.h"
 #include "server/override_service.h"
-#include "server/status.h"
 #include "storage/memory_store.h"
 
 namespace flyteoverride::server {

@@ -5,7 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "resolver/test_util.h"
-#include "server/status.h"
 #include "storage/faulty_store.h"
 #include "storage/memory_store.h"
 
@@ -103,15 +102,15 @@ TEST_F(OverrideServiceTest, IncompleteExecutionIdIsInvalidArgumentPerField) {
   request.mutable_execution_id()->clear_domain();
   auto result = service_.Resolve(request, kFar, &stats_);
   ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ViolationsOf(result.status()).size(), 2u);
+  EXPECT_EQ(result.violations().size(), 2u);
 }
 
 TEST_F(OverrideServiceTest, ViolationsComeBackAsTheRightCode) {
   v1::ResolveRequest request = Request("bad", -1);
   auto result = service_.Resolve(request, kFar, &stats_);
   ASSERT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
-  ASSERT_EQ(ViolationsOf(result.status()).size(), 1u);
-  EXPECT_EQ(ViolationsOf(result.status())[0].reason(), "NEGATIVE_RETRIES");
+  ASSERT_EQ(result.violations().size(), 1u);
+  EXPECT_EQ(result.violations()[0].reason(), "NEGATIVE_RETRIES");
   request = Request("bad", 1);
   request.mutable_closure()->clear_tasks();
   EXPECT_EQ(service_.Resolve(request, kFar, &stats_).status().code(),

@@ -9,33 +9,33 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
-#include "resolver/policy.h"
+#include "policy/policy.h"
 
 namespace flyteoverride::server {
 
 class PolicyHolder {
  public:
-  explicit PolicyHolder(resolver::PolicySet initial = {})
+  explicit PolicyHolder(policy::PolicySet initial = {})
       : current_(
-            std::make_shared<const resolver::PolicySet>(std::move(initial))) {}
+            std::make_shared<const policy::PolicySet>(std::move(initial))) {}
   PolicyHolder(const PolicyHolder&) = delete;
   PolicyHolder& operator=(const PolicyHolder&) = delete;
 
   // Never null.
-  std::shared_ptr<const resolver::PolicySet> Get() const {
+  std::shared_ptr<const policy::PolicySet> Get() const {
     absl::MutexLock lock(&mu_);
     return current_;
   }
 
-  void Set(resolver::PolicySet policy) {
-    auto next = std::make_shared<const resolver::PolicySet>(std::move(policy));
+  void Set(policy::PolicySet policy) {
+    auto next = std::make_shared<const policy::PolicySet>(std::move(policy));
     absl::MutexLock lock(&mu_);
     current_.swap(next);  // the old set is freed outside the lock
   }
 
  private:
   mutable absl::Mutex mu_;
-  std::shared_ptr<const resolver::PolicySet> current_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<const policy::PolicySet> current_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flyteoverride::server

@@ -27,7 +27,7 @@ absl::StatusOr<std::string> ReadPem(const std::string& path) {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
-    const TlsConfig& tls) {
+    const config::TlsConfig& tls) {
   if (!tls.enabled()) return grpc::InsecureServerCredentials();
   auto cert = ReadPem(tls.cert_file);
   if (!cert.ok()) return cert.status();
@@ -48,7 +48,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 
 }  // namespace
 
-Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
+Server::Server(const config::Config& config, std::unique_ptr<storage::Store> store)
     : config_(config),
       policy_(config.policy),
       admission_(config.max_concurrent_calls, config.max_queued_calls) {
@@ -73,7 +73,7 @@ Server::Server(const Config& config, std::unique_ptr<storage::Store> store)
 Server::~Server() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const Config& config, std::unique_ptr<storage::Store> store) {
+    const config::Config& config, std::unique_ptr<storage::Store> store) {
   MakeSerializationDeterministic();
   std::unique_ptr<Server> server(new Server(config, std::move(store)));
   auto credentials = Credentials(config.tls);

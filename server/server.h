@@ -10,7 +10,7 @@
 #include "grpcpp/server.h"
 #include "server/admission.h"
 #include "server/call_runner.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/grpc_service.h"
 #include "server/http_api.h"
 #include "server/metrics.h"
@@ -26,7 +26,7 @@ class Server {
  public:
   // Serving (health SERVING, /readyz 200) once storage answers.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      const Config& config, std::unique_ptr<storage::Store> store);
+      const config::Config& config, std::unique_ptr<storage::Store> store);
   ~Server();
 
   int grpc_port() const { return grpc_port_; }
@@ -41,9 +41,9 @@ class Server {
   void Shutdown();
 
  private:
-  explicit Server(const Config& config, std::unique_ptr<storage::Store> store);
+  explicit Server(const config::Config& config, std::unique_ptr<storage::Store> store);
 
-  const Config config_;
+  const config::Config config_;
   std::unique_ptr<storage::Store> store_;
   Registry registry_;
   PolicyHolder policy_;

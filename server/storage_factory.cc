@@ -7,17 +7,17 @@
 namespace flyteoverride::server {
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
-    const StorageConfig& config) {
+    const config::StorageConfig& config) {
   switch (config.driver) {
-    case StorageConfig::Driver::kMemory:
+    case config::StorageConfig::Driver::kMemory:
       return std::unique_ptr<storage::Store>(storage::MemoryStore::Create());
-    case StorageConfig::Driver::kSqlite: {
+    case config::StorageConfig::Driver::kSqlite: {
       auto store =
           storage::SqliteStore::Open({config.sqlite_path, config.timeout});
       if (!store.ok()) return store.status();
       return std::unique_ptr<storage::Store>(*std::move(store));
     }
-    case StorageConfig::Driver::kPostgres: {
+    case config::StorageConfig::Driver::kPostgres: {
       auto store = storage::PostgresStore::Open(
           {config.postgres_dsn, config.postgres_pool_size, config.timeout});
       if (!store.ok()) return store.status();

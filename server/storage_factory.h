@@ -5,13 +5,13 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "storage/store.h"
 
 namespace flyteoverride::server {
 
 absl::StatusOr<std::unique_ptr<storage::Store>> OpenStore(
-    const StorageConfig& config);
+    const config::StorageConfig& config);
 
 }  // namespace flyteoverride::server
 

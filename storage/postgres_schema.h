@@ -1,5 +1,5 @@
 // The PostgreSQL schema of PostgresStore and its forward-only migrations
-// (DESIGN section 6). Migrate runs in one transaction under an advisory lock,
+// (docs/design.md section 6). Migrate runs in one transaction under an advisory lock,
 // so replicas starting at once migrate one after the other, the second
 // finding nothing to do. Invariants: schema_migrations holds one row per
 // applied version; a database at a version above kSchemaVersion is refused,

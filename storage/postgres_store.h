@@ -1,6 +1,6 @@
 // The Store for several replicas: PostgreSQL through libpq, with a bounded
 // pool of connections, the schema migrated forward at open under an advisory
-// lock (DESIGN section 6).
+// lock (docs/design.md section 6).
 #ifndef FLYTEOVERRIDE_STORAGE_POSTGRES_STORE_H_
 #define FLYTEOVERRIDE_STORAGE_POSTGRES_STORE_H_
 

@@ -1,5 +1,5 @@
 // The one stateful edge: records of resolved executions. The server keeps no
-// state of its own, so any replica can answer any call (DESIGN section 6).
+// state of its own, so any replica can answer any call (docs/design.md section 6).
 #ifndef FLYTEOVERRIDE_STORAGE_STORE_H_
 #define FLYTEOVERRIDE_STORAGE_STORE_H_
 

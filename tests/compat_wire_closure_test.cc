@@ -1,7 +1,7 @@
 // Proves the flyteidl subset reads a whole flyteidl v1 closure's bytes as-is:
 // every field it declares is read, and every field it omits is kept as an
 // unknown field and written back verbatim. The bytes are written by hand from
-// the field layout in FLYTEIDL_FACTS.md (flyteidl_wire.h), never by the
+// the field layout in docs/design.md appendix A (flyteidl_wire.h), never by the
 // subset's serializers, so a wrong field number or wire type in the subset
 // shows as a wrong value or an unexpected unknown field.
 

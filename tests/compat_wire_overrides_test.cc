@@ -24,7 +24,7 @@ using ::flyteidl::core::WorkflowTemplate;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-// flyteidl v1's TaskNodeOverrides, as FLYTEIDL_FACTS.md gives it: fields 1-4.
+// flyteidl v1's TaskNodeOverrides, as docs/design.md appendix A gives it: fields 1-4.
 const Schema kStringMapEntry{{{1, {"key"}}, {2, {"value"}}}};
 const Schema kResourceEntry{{{1, {"name"}}, {2, {"value"}}}};
 const Schema kResources{

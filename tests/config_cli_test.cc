@@ -1,5 +1,5 @@
 // A bad config file stops the real binary at start, with a message naming the
-// key (DESIGN section 7). A few rows end to end; server/config_test.cc has
+// key (docs/design.md section 7). A few rows end to end; server/config_test.cc has
 // the full table of the parser.
 #include <sys/wait.h>
 

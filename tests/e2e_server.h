@@ -16,27 +16,22 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "gtest/gtest.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/server.h"
+#include "tests/resolver_client.h"
 #include "storage/store.h"
 
 namespace flyteoverride::tests {
 
-// The deadline of a call made through Harness unless a test says otherwise.
-constexpr absl::Duration kCallTimeout = absl::Seconds(20);
 // Big enough that resolving BigRequest(kSlowNodes) takes a good part of a
 // second or more here.
 constexpr int kSlowNodes = 100'000;
 
 // Loopback, ports 0 (chosen by the kernel), in-memory storage, 10 s grace.
-server::Config TestConfig();
+config::Config TestConfig();
 
 // The code's canonical name ("INVALID_ARGUMENT"), for failure messages.
 std::string CodeName(grpc::StatusCode code);
-
-// flytesnacks/development/NAME.
-flyteidl::core::WorkflowExecutionIdentifier ExecutionId(
-    const std::string& name);
 
 // ExampleRequest(name), failing the current test (and returning an empty
 // request) when the example cannot be read.
@@ -46,43 +41,22 @@ v1::ResolveRequest Example(const std::string& name);
 // anything else (START_HARNESS does). Not thread-safe to construct; the call
 // methods may be used from several threads at once, each call with its own
 // context.
-class Harness {
+class Harness : public ResolverClient {
  public:
-  Harness(const server::Config& config, std::unique_ptr<storage::Store> store);
+  Harness(const config::Config& config, std::unique_ptr<storage::Store> store);
 
   bool ok() const { return server_ != nullptr; }
   // Why the server did not start, when !ok().
   const std::string& error() const { return error_; }
   server::Server& server() { return *server_; }
-  v1::OverrideResolver::Stub& stub() { return *stub_; }
-  grpc::health::v1::Health::Stub& health() { return *health_; }
-  std::shared_ptr<grpc::Channel> channel() { return channel_; }
   int http_port() const { return server_->http_port(); }
 
-  grpc::Status Resolve(const v1::ResolveRequest& request,
-                       v1::ResolveResponse* response,
-                       absl::Duration timeout = kCallTimeout);
-  grpc::Status Inspect(const v1::InspectWorkflowRequest& request,
-                       v1::InspectWorkflowResponse* response);
-  // GetResolved for ExecutionId(execution); "" for every node.
-  grpc::Status GetResolved(const std::string& execution,
-                           const std::string& node_path,
-                           v1::GetResolvedResponse* response);
-  grpc::Status ResolveDynamic(const v1::ResolveDynamicRequest& request,
-                              v1::ResolveDynamicResponse* response);
-  // SERVING, NOT_SERVING, ...; or UNKNOWN with `status` set when the call
-  // failed.
-  grpc::health::v1::HealthCheckResponse::ServingStatus Check(
-      const std::string& service, grpc::Status* status = nullptr);
   // The body of GET /metrics.
   std::string Metrics();
 
  private:
   std::string error_;
   std::unique_ptr<server::Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::OverrideResolver::Stub> stub_;
-  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
 // Declares Harness `name` and stops the test unless its server started.

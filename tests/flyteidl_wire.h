@@ -1,5 +1,5 @@
 // flyteidl v1's field layout, hand-encoded over wire_codec.h from
-// FLYTEIDL_FACTS.md (never from the subset's generated code), and the
+// docs/design.md appendix A (never from the subset's generated code), and the
 // comparisons the wire compatibility suites make against it: text-format
 // expectations, known and unknown fields compared alike, and the numbers of
 // the fields a message kept as unknown. Test-only; pure functions.
@@ -18,7 +18,7 @@
 
 namespace flyteoverride::tests {
 
-// Enum numbers from FLYTEIDL_FACTS.md.
+// Enum numbers from docs/design.md appendix A.
 constexpr int kTask = 1, kWorkflow = 2, kLaunchPlan = 3;  // ResourceType
 constexpr int kCpu = 1, kGpu = 2, kMemory = 3, kStorage = 4,
               kEphemeralStorage = 5;  // Resources.ResourceName

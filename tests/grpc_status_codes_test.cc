@@ -1,4 +1,4 @@
-// End to end over loopback: each status code path of DESIGN section 5, with
+// End to end over loopback: each status code path of docs/design.md section 5, with
 // its rich details; limits, overload and deadlines; and a client's mistake
 // never answered UNKNOWN or INTERNAL.
 #include <functional>
@@ -13,7 +13,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "storage/memory_store.h"
 #include "tests/e2e_server.h"
 #include "tests/e2e_util.h"
@@ -163,7 +163,7 @@ TEST(StatusCodes, SameExecutionOtherInputsIsAlreadyExists) {
 }
 
 TEST(StatusCodes, MessageAboveMaxIsResourceExhausted) {
-  server::Config config = TestConfig();
+  config::Config config = TestConfig();
   config.max_message_bytes = 64 << 10;
   START_HARNESS(harness, config, storage::MemoryStore::Create());
   v1::ResolveRequest big = BigRequest(5000);
@@ -186,7 +186,7 @@ TEST(StatusCodes, MessageAboveMaxIsResourceExhausted) {
 }
 
 TEST(StatusCodes, TooManyNodeInstancesIsResourceExhausted) {
-  server::Config config = TestConfig();
+  config::Config config = TestConfig();
   config.max_node_instances = 100;
   START_HARNESS(harness, config, storage::MemoryStore::Create());
   v1::ResolveRequest request = BigRequest(101);
@@ -213,7 +213,7 @@ TEST(StatusCodes, TooManyNodeInstancesIsResourceExhausted) {
 }
 
 TEST(StatusCodes, OverloadIsResourceExhausted) {
-  server::Config config = TestConfig();
+  config::Config config = TestConfig();
   config.max_concurrent_calls = 1;
   config.max_queued_calls = 0;
   START_HARNESS(harness, config, storage::MemoryStore::Create());
@@ -252,7 +252,7 @@ TEST(StatusCodes, OverloadIsResourceExhausted) {
 }
 
 TEST(StatusCodes, TinyDeadlineIsDeadlineExceeded) {
-  server::Config config = TestConfig();
+  config::Config config = TestConfig();
   config.max_concurrent_calls = 1;
   config.max_queued_calls = 1;
   START_HARNESS(harness, config, storage::MemoryStore::Create());

@@ -21,7 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
-#include "resolver/digest.h"
+#include "encoding/digest.h"
 #include "tests/postgres_util.h"
 #include "tests/server_process.h"
 
@@ -215,7 +215,7 @@ class PostgresOutage : public testing::Test {
           << call.execution << ": " << status.error_message();
       EXPECT_EQ(got.nodes_size(), kNodes) << call.execution;
       EXPECT_EQ(got.input_digest(),
-                resolver::InputDigest(
+                encoding::InputDigest(
                     RecordedRequest(call.execution, kNodes, call.execution)));
     }
     absl::Duration slowest_failure;

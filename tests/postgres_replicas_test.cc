@@ -1,4 +1,4 @@
-// Several replicas, one PostgreSQL database (DESIGN section 6): three server
+// Several replicas, one PostgreSQL database (docs/design.md section 6): three server
 // processes start at once on a fresh database, and clients resolve through
 // all of them together: distinct executions, identical first calls racing
 // on one execution, and different inputs racing for one execution id. Then

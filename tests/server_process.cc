@@ -1,25 +1,14 @@
 #include "tests/server_process.h"
 
 #include "absl/strings/str_cat.h"
-#include "grpcpp/client_context.h"
-#include "grpcpp/create_channel.h"
 
 namespace flyteoverride::tests {
-
-flyteidl::core::WorkflowExecutionIdentifier ExecutionOf(
-    const std::string& name) {
-  flyteidl::core::WorkflowExecutionIdentifier id;
-  id.set_project("flytesnacks");
-  id.set_domain("development");
-  id.set_name(name);
-  return id;
-}
 
 v1::ResolveRequest RecordedRequest(const std::string& name, int nodes,
                                    const std::string& variant) {
   v1::ResolveRequest request = BigRequest(nodes);
   request.mutable_options()->set_dry_run(false);
-  *request.mutable_execution_id() = ExecutionOf(name);
+  *request.mutable_execution_id() = ExecutionId(name);
   (*(*request.mutable_execution_overrides())["big"]
         .mutable_environment())["VARIANT"] = variant;
   return request;
@@ -57,12 +46,7 @@ bool ServerProcess::WaitServing(absl::Duration timeout) {
   line_ = child_->ReadStdoutLine(timeout);
   int grpc_port = 0;
   if (!ParseServingLine(line_, &grpc_port, &http_port_)) return false;
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(-1);
-  channel_ =
-      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", grpc_port),
-                                grpc::InsecureChannelCredentials(), args);
-  stub_ = v1::OverrideResolver::NewStub(channel_);
+  Connect(grpc_port);
   return true;
 }
 
@@ -70,26 +54,6 @@ std::string ServerProcess::Why() {
   return absl::StrCat(
       name_, ": stdout \"", line_, "\"\nstderr: ",
       child_ != nullptr ? child_->ReadStderr(absl::Seconds(1)) : "");
-}
-
-grpc::Status ServerProcess::Resolve(const v1::ResolveRequest& request,
-                                    v1::ResolveResponse* response,
-                                    absl::Duration timeout) {
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineIn(timeout));
-  return stub_->Resolve(&context, request, response);
-}
-
-grpc::Status ServerProcess::GetResolved(const std::string& execution,
-                                        const std::string& node_path,
-                                        v1::GetResolvedResponse* response,
-                                        absl::Duration timeout) {
-  v1::GetResolvedRequest request;
-  *request.mutable_execution_id() = ExecutionOf(execution);
-  request.set_node_path(node_path);
-  grpc::ClientContext context;
-  context.set_deadline(DeadlineIn(timeout));
-  return stub_->GetResolved(&context, request, response);
 }
 
 int ServerProcess::Readyz(absl::Duration timeout) {

@@ -15,12 +15,9 @@
 #include "grpcpp/channel.h"
 #include "grpcpp/support/status.h"
 #include "tests/e2e_util.h"
+#include "tests/resolver_client.h"
 
 namespace flyteoverride::tests {
-
-// flytesnacks/development/NAME.
-flyteidl::core::WorkflowExecutionIdentifier ExecutionOf(
-    const std::string& name);
 
 // A Resolve that records: BigClosure(nodes, "big") under execution `name`,
 // with an execution override for "big" whose environment carries `variant`.
@@ -37,7 +34,7 @@ std::string PostgresStorage(const std::string& dsn,
 
 // One server process. Not thread-safe to start or stop; the call methods
 // may be used from several threads at once.
-class ServerProcess {
+class ServerProcess : public ResolverClient {
  public:
   // Writes `config_yaml` to $TEST_TMPDIR/NAME.yaml and starts the binary on
   // ports 0, its stderr in $TEST_TMPDIR/NAME.stderr. Then WaitServing().
@@ -51,12 +48,6 @@ class ServerProcess {
   Child& child() { return *child_; }
   int http_port() const { return http_port_; }
 
-  grpc::Status Resolve(const v1::ResolveRequest& request,
-                       v1::ResolveResponse* response, absl::Duration timeout);
-  grpc::Status GetResolved(const std::string& execution,
-                           const std::string& node_path,
-                           v1::GetResolvedResponse* response,
-                           absl::Duration timeout);
   // The status of GET /readyz, 0 without an answer within `timeout`.
   int Readyz(absl::Duration timeout = absl::Seconds(5));
 
@@ -65,8 +56,6 @@ class ServerProcess {
   std::unique_ptr<Child> child_;
   std::string line_;
   int http_port_ = 0;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::OverrideResolver::Stub> stub_;
 };
 
 }  // namespace flyteoverride::tests

@@ -1,6 +1,6 @@
 // The real binary as operators run it: it starts on free ports, and on
 // SIGTERM or SIGINT it turns NOT_SERVING, lets the calls in flight finish,
-// and exits 0 (DESIGN section 8).
+// and exits 0 (docs/design.md section 8).
 #include <signal.h>
 #include <sys/wait.h>
 

@@ -1,5 +1,5 @@
 // A writer process killed with SIGKILL mid-stream loses no acknowledged
-// record and leaves no partial one (DESIGN section 6: "writes are atomic"),
+// record and leaves no partial one (docs/design.md section 6: "writes are atomic"),
 // on SQLite and on PostgreSQL. The real binary records Resolve calls that
 // several client threads stream at it; at a random moment it is killed; the
 // store is then opened directly, past the service, and read back. Repeated
@@ -25,7 +25,7 @@
 #include "absl/time/clock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
-#include "resolver/digest.h"
+#include "encoding/digest.h"
 #include "storage/postgres_store.h"
 #include "storage/sqlite_store.h"
 #include "storage/store_test_factories.h"
@@ -229,7 +229,7 @@ void CheckStore(const Backend& backend, Ledger* ledger) {
     }
     ++unacknowledged_present;
     EXPECT_EQ(header->input_digest,
-              resolver::InputDigest(RecordedRequest(name, kNodes, name)))
+              encoding::InputDigest(RecordedRequest(name, kNodes, name)))
         << name;
     auto nodes = (*store)->GetNodes(key, "");
     ASSERT_TRUE(nodes.ok()) << name << ": " << nodes.status();

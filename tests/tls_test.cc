@@ -1,4 +1,4 @@
-// TLS and mutual TLS on the gRPC port (DESIGN section 7), with certificates
+// TLS and mutual TLS on the gRPC port (docs/design.md section 7), with certificates
 // made by openssl for this run: a CA, a server certificate for 127.0.0.1 and
 // localhost, a client certificate from the CA, and a rogue CA with a client
 // certificate of its own.
@@ -11,7 +11,7 @@
 #include "grpc/grpc.h"
 #include "grpcpp/create_channel.h"
 #include "gtest/gtest.h"
-#include "server/config.h"
+#include "config/config.h"
 #include "server/server.h"
 #include "storage/memory_store.h"
 #include "tests/e2e_util.h"
@@ -69,14 +69,14 @@ class TlsTest : public testing::Test {
   }
 
   void Start(bool mutual) {
-    server::Config config;
+    config::Config config;
     config.grpc_port = 0;
     config.http_port = 0;
     config.shutdown_grace = absl::Seconds(5);
     config.tls.cert_file = File("server.crt");
     config.tls.key_file = File("server.key");
     if (mutual) config.tls.client_ca_file = File("ca.crt");
-    ASSERT_TRUE(server::ValidateConfig(config).ok());
+    ASSERT_TRUE(config::ValidateConfig(config).ok());
     auto started =
         server::Server::Start(config, storage::MemoryStore::Create());
     ASSERT_TRUE(started.ok()) << started.status();

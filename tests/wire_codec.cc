@@ -3,23 +3,10 @@
 #include <cstring>
 #include <utility>
 
+#include "encoding/wire.h"
 #include "gtest/gtest.h"
 
 namespace flyteoverride::tests {
-namespace {
-
-bool ReadVarint(absl::string_view* in, uint64_t* value) {
-  *value = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    const uint8_t byte = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if ((byte & 0x80) == 0) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 std::string Raw(uint64_t v) {
   std::string out;
@@ -54,15 +41,15 @@ std::vector<WireField> Split(absl::string_view in) {
     WireField f;
     uint64_t tag = 0;
     uint64_t size = 0;
-    bool ok = ReadVarint(&in, &tag);
+    bool ok = encoding::wire::ReadVarint(&in, &tag);
     f.number = static_cast<int>(tag >> 3);
     f.wire_type = static_cast<int>(tag & 7);
     if (ok && f.wire_type == 0) {
-      ok = ReadVarint(&in, &f.varint);
+      ok = encoding::wire::ReadVarint(&in, &f.varint);
     } else if (ok &&
                (f.wire_type == 1 || f.wire_type == 2 || f.wire_type == 5)) {
       size = f.wire_type == 1 ? 8 : 4;
-      if (f.wire_type == 2) ok = ReadVarint(&in, &size);
+      if (f.wire_type == 2) ok = encoding::wire::ReadVarint(&in, &size);
       ok = ok && size <= in.size();
       if (ok) f.bytes = std::string(in.substr(0, size));
       if (ok) in.remove_prefix(size);

@@ -10,8 +10,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
-#include "resolver/json_format.h"
-#include "resolver/strict_json.h"
+#include "encoding/json_format.h"
+#include "encoding/strict_json.h"
 #include "resolver/violations.h"
 
 namespace flyteoverride::tools {
@@ -27,7 +27,7 @@ bool LooksLikeJson(absl::string_view bytes) {
 std::string TypedScalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   if (node.Tag() == "!")
-    return resolver::JsonQuoted(text);  // quoted: always a string
+    return encoding::JsonQuoted(text);  // quoted: always a string
   if (text == "true" || text == "false") return text;
   if (text == "null" || text == "~" || text.empty()) return "null";
   double number;
@@ -35,7 +35,7 @@ std::string TypedScalar(const YAML::Node& node) {
       text.find_first_of("xXnN") == std::string::npos) {
     return text;
   }
-  return resolver::JsonQuoted(text);
+  return encoding::JsonQuoted(text);
 }
 
 bool IsFreeForm(absl::string_view key) {
@@ -52,7 +52,7 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
         if (!first) *out += ",";
         first = false;
         const std::string key = entry.first.Scalar();
-        *out += resolver::JsonQuoted(key) + ":";
+        *out += encoding::JsonQuoted(key) + ":";
         Emit(entry.second, typed || IsFreeForm(key), out);
       }
       *out += "}";
@@ -71,7 +71,7 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
       *out += typed ? TypedScalar(node)
                     : (node.Scalar() == "~" || node.Scalar() == "null"
                            ? "null"
-                           : resolver::JsonQuoted(node.Scalar()));
+                           : encoding::JsonQuoted(node.Scalar()));
       return;
     default:
       *out += "null";
@@ -127,7 +127,7 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
   }
   ParsedOverrideMap parsed;
   for (const auto& [hook, overrides] : document.struct_value().fields()) {
-    for (const std::string& path : resolver::UnknownJsonFields(
+    for (const std::string& path : encoding::UnknownJsonFields(
              overrides, *flyteidl::core::TaskNodeOverrides::descriptor(), "")) {
       v1::Violation violation = resolver::MakeViolation(
           absl::StrCat(field, "[", hook, "].", path),

@@ -30,14 +30,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "resolver/digest.h"
-#include "resolver/inspect.h"
-#include "resolver/json_format.h"
-#include "resolver/resolve.h"
-#include "resolver/rewrite.h"
+#include "config/config.h"
+#include "encoding/closure_json.h"
+#include "encoding/json_format.h"
+#include "pipeline/resolve_execution.h"
 #include "resolver/violations.h"
-#include "server/config.h"
-#include "tools/closure_json.h"
 #include "tools/inputs.h"
 #include "tools/remote.h"
 #include "tools/table.h"
@@ -148,7 +145,7 @@ const std::vector<std::string> kPolicyFlags = {"--policy", "--project",
 // --project and --domain, which default to the closure's workflow id.
 // (`inspect --server` sends --project and --domain to the server instead.)
 // Nullopt without --policy. Policy runs in process: a server has its own.
-absl::StatusOr<std::optional<resolver::Policy>> LoadPolicy(
+absl::StatusOr<std::optional<policy::Policy>> LoadPolicy(
     Args& args, const flyteidl::core::CompiledWorkflowClosure& closure) {
   if (!args.values.count("--policy")) {
     // With --server, inspect sends them: the server's policy for that scope.
@@ -163,7 +160,7 @@ absl::StatusOr<std::optional<resolver::Policy>> LoadPolicy(
     return absl::InvalidArgumentError(
         "--policy applies in process; a server applies its own policy");
   }
-  auto config = server::LoadConfigFile(args.values["--policy"]);
+  auto config = config::LoadConfigFile(args.values["--policy"]);
   if (!config.ok()) return config.status();
   const auto& id = closure.primary().template_().id();
   auto pick = [&args](const char* flag, const std::string& fallback) {
@@ -248,7 +245,7 @@ absl::Status WriteRewrittenClosure(
     flyteidl::core::CompiledWorkflowClosure closure;
     if (!closure.ParseFromString(rewritten))
       return absl::InternalError("the rewritten closure does not parse");
-    auto json = OverlayClosureJson(input, closure, copies);
+    auto json = encoding::OverlayClosureJson(input, closure, copies);
     if (!json.ok()) return json.status();
     text = *std::move(json) + "\n";
   }
@@ -291,10 +288,11 @@ int Inspect(int argc, char** argv) {
     if (!(*remote)->Inspect(request, &response, &remote_error))
       return ReportRemote(remote_error);
   } else {
-    response = resolver::Inspect(*closure, {}, *policy ? &**policy : nullptr);
+    response = pipeline::InspectWorkflow(
+        *closure, *policy ? &**policy : nullptr, resolver::WalkLimits());
   }
   std::cout << (args.switches["--json"]
-                    ? resolver::DeterministicJson(response, true) + "\n"
+                    ? encoding::DeterministicJson(response, true) + "\n"
                     : InspectTable(response));
   std::vector<v1::Violation> diagnostics(response.diagnostics().begin(),
                                          response.diagnostics().end());
@@ -384,60 +382,47 @@ int Resolve(int argc, char** argv) {
     if (rewrite) {
       auto status = WriteRewrittenClosure(
           rewrite_out, *closure_text,
-          resolver::DeterministicBytes(response.rewritten_closure()),
+          encoding::DeterministicBytes(response.rewritten_closure()),
           {response.template_copies().begin(),
            response.template_copies().end()});
       if (!status.ok()) return Fail(std::string(status.message()));
       response.clear_rewritten_closure();  // it is in the file
     }
-    std::cout << (json ? resolver::DeterministicJson(response, true) + "\n"
+    std::cout << (json ? encoding::DeterministicJson(response, true) + "\n"
                        : ResolveTable(response, explain));
     return 0;
   }
-  resolver::ResolveContext context;
+  pipeline::ExecutionContext context;
   if (*policy) context.policy = &**policy;
-  resolver::ResolveResult result = resolver::Resolve(request, {}, context);
-  // Unknown fields first: they may explain the violations that follow.
-  result.violations.insert(result.violations.begin(), unknown_fields.begin(),
-                           unknown_fields.end());
-  resolver::CapViolations(resolver::ResolveLimits().max_violations,
-                          &result.violations);
-  std::vector<v1::Violation> warnings(result.response.warnings().begin(),
-                                      result.response.warnings().end());
+  // A binary closure is rewritten from its own bytes, kept exactly where
+  // nothing changes; a JSON one from the subset, the rest put back after.
+  if (!LooksLikeJson(*closure_text)) context.closure_bytes = *closure_text;
+  context.read_violations = std::move(unknown_fields);
+  pipeline::PipelineOptions options;
+  options.rewrite.forbid_task_copies = args.switches["--forbid-task-copies"];
+  absl::StatusOr<pipeline::ResolveOutcome> result =
+      pipeline::ResolveExecution(request, context, options);
+  if (!result.ok()) return Fail(std::string(result.status().message()));
+  v1::ResolveResponse& response = result->response;
+  std::vector<v1::Violation> warnings(response.warnings().begin(),
+                                      response.warnings().end());
   std::cerr << ViolationLines(warnings, "warning");
-  if (!result.ok()) {
-    std::cerr << ViolationLines(result.violations, "error");
-    std::cerr << result.violations.size() << " violation"
-              << (result.violations.size() == 1 ? "" : "s") << "\n";
+  if (!result->ok()) {
+    std::cerr << ViolationLines(result->violations, "error");
+    std::cerr << result->violations.size() << " violation"
+              << (result->violations.size() == 1 ? "" : "s") << "\n";
     return 1;
   }
-  result.response.set_input_digest(resolver::InputDigest(request));
   if (rewrite) {
-    resolver::RewriteOptions options;
-    options.forbid_task_copies = args.switches["--forbid-task-copies"];
-    // A binary closure is rewritten from its own bytes, kept exactly where
-    // nothing changes; a JSON one from the subset, the rest put back after.
-    const std::string bytes =
-        LooksLikeJson(*closure_text)
-            ? resolver::DeterministicBytes(request.closure())
-            : *closure_text;
-    auto rewritten = resolver::RewriteClosure(bytes, request.closure(),
-                                              result.response, options);
-    if (!rewritten.ok()) return Fail(std::string(rewritten.status().message()));
-    if (!rewritten->ok()) {
-      std::cerr << ViolationLines(rewritten->violations, "error");
-      std::cerr << rewritten->violations.size() << " violation"
-                << (rewritten->violations.size() == 1 ? "" : "s") << "\n";
-      return 1;
-    }
-    auto status = WriteRewrittenClosure(rewrite_out, *closure_text,
-                                        rewritten->closure, rewritten->copies);
+    auto status = WriteRewrittenClosure(
+        rewrite_out, *closure_text, result->rewritten_closure_bytes,
+        {response.template_copies().begin(),
+         response.template_copies().end()});
     if (!status.ok()) return Fail(std::string(status.message()));
-    for (auto& copy : rewritten->copies)
-      *result.response.add_template_copies() = std::move(copy);
+    response.clear_rewritten_closure();  // it is in the file
   }
-  std::cout << (json ? resolver::DeterministicJson(result.response, true) + "\n"
-                     : ResolveTable(result.response, explain));
+  std::cout << (json ? encoding::DeterministicJson(response, true) + "\n"
+                     : ResolveTable(response, explain));
   return 0;
 }
 
@@ -463,7 +448,7 @@ int Get(int argc, char** argv) {
   if (!(*client)->GetResolved(request, &response, &remote_error))
     return ReportRemote(remote_error);
   if (args.switches["--json"]) {
-    std::cout << resolver::DeterministicJson(response, true) << "\n";
+    std::cout << encoding::DeterministicJson(response, true) << "\n";
     return 0;
   }
   for (const v1::ResolvedNode& node : response.nodes()) {

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "resolver/json_format.h"
+#include "encoding/json_format.h"
 #include "resolver/violations.h"
 
 namespace flyteoverride::tools {
@@ -62,7 +62,7 @@ std::string PolicyLines(const v1::PolicyView& policy) {
 }  // namespace
 
 std::string CompactJson(const google::protobuf::Message& message) {
-  return resolver::DeterministicJson(message, false);
+  return encoding::DeterministicJson(message, false);
 }
 
 std::string ResolveTable(const v1::ResolveResponse& response, bool shadowed) {

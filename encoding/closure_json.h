@@ -1,0 +1,31 @@
+// A rewritten closure written back as JSON without losing what the
+// resolver's subset does not know. A JSON closure is read into the subset,
+// which drops the members it does not declare (bindings, interfaces,
+// connections, ...); this puts them back from the original document.
+#ifndef FLYTEOVERRIDE_ENCODING_CLOSURE_JSON_H_
+#define FLYTEOVERRIDE_ENCODING_CLOSURE_JSON_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "flyteidl/core/compiler.pb.h"
+#include "flyteoverride/v1/resolver.pb.h"
+
+namespace flyteoverride::encoding {
+
+// `rewritten` as proto3 JSON (pretty, keys sorted), overlaid on
+// `original_json`, the closure it was rewritten from: a member the subset
+// declares comes from `rewritten` (and is gone when `rewritten` lacks it);
+// any other member comes from the original. Messages are matched by
+// position (nodes, branch arms, templates), and a template copy (listed in
+// `copies`, after the original templates) with the template it copies.
+absl::StatusOr<std::string> OverlayClosureJson(
+    absl::string_view original_json,
+    const flyteidl::core::CompiledWorkflowClosure& rewritten,
+    const std::vector<v1::TemplateCopy>& copies);
+
+}  // namespace flyteoverride::encoding
+
+#endif  // FLYTEOVERRIDE_ENCODING_CLOSURE_JSON_H_

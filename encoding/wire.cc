@@ -1,0 +1,93 @@
+#include "encoding/wire.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+
+namespace flyteoverride::encoding::wire {
+namespace {
+
+void AppendVarint(uint64_t value, std::string* out) {
+  for (; value >= 0x80; value >>= 7)
+    out->push_back(static_cast<char>(value | 0x80));
+  out->push_back(static_cast<char>(value));
+}
+
+}  // namespace
+
+bool ReadVarint(absl::string_view* in, uint64_t* value) {
+  *value = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    const uint8_t byte = static_cast<uint8_t>(in->front());
+    in->remove_prefix(1);
+    *value |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::vector<Field>> Split(absl::string_view message) {
+  std::vector<Field> fields;
+  absl::string_view in = message;
+  while (!in.empty()) {
+    const char* const start = in.data();
+    uint64_t tag = 0;
+    if (!ReadVarint(&in, &tag) || (tag >> 3) == 0 || (tag >> 3) >= (1u << 29)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "malformed protobuf tag at byte ", start - message.data()));
+    }
+    Field field;
+    field.number = static_cast<int>(tag >> 3);
+    field.wire_type = static_cast<int>(tag & 7);
+    uint64_t size = 0;
+    bool ok = true;
+    switch (field.wire_type) {
+      case kVarint:
+        ok = ReadVarint(&in, &size);
+        break;
+      case kFixed64:
+      case kFixed32:
+        size = field.wire_type == kFixed64 ? 8 : 4;
+        ok = size <= in.size();
+        if (ok) in.remove_prefix(size);
+        break;
+      case kLengthDelimited:
+        ok = ReadVarint(&in, &size) && size <= in.size();
+        if (ok) {
+          field.payload = in.substr(0, size);
+          in.remove_prefix(size);
+        }
+        break;
+      default:
+        return absl::InvalidArgumentError(absl::StrCat(
+            "protobuf field ", field.number, " has wire type ", field.wire_type,
+            " (a group), which flyteidl never writes"));
+    }
+    if (!ok) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("protobuf field ", field.number, " is truncated"));
+    }
+    field.whole = absl::string_view(start, in.data() - start);
+    fields.push_back(field);
+  }
+  return fields;
+}
+
+int Count(const std::vector<Field>& fields,
+          std::initializer_list<int> numbers) {
+  return static_cast<int>(
+      std::count_if(fields.begin(), fields.end(), [&](const Field& f) {
+        return std::find(numbers.begin(), numbers.end(), f.number) !=
+               numbers.end();
+      }));
+}
+
+void AppendLengthDelimited(int number, absl::string_view payload,
+                           std::string* out) {
+  AppendVarint(static_cast<uint64_t>(number) << 3 | kLengthDelimited, out);
+  AppendVarint(payload.size(), out);
+  out->append(payload.data(), payload.size());
+}
+
+}  // namespace flyteoverride::encoding::wire

@@ -1,0 +1,51 @@
+// The protobuf wire format, one message level at a time: enough to copy a
+// message's fields byte for byte, drop some and replace others, without
+// parsing (and so re-ordering) what is left alone. Pure; no allocation beyond
+// the vectors and strings returned.
+#ifndef FLYTEOVERRIDE_ENCODING_WIRE_H_
+#define FLYTEOVERRIDE_ENCODING_WIRE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace flyteoverride::encoding::wire {
+
+enum WireType : int {
+  kVarint = 0,
+  kFixed64 = 1,
+  kLengthDelimited = 2,
+  kFixed32 = 5,
+};
+
+// One field of one message level. Views point into the split bytes.
+struct Field {
+  int number = 0;
+  int wire_type = 0;
+  absl::string_view whole;    // tag and value, exactly as in the input
+  absl::string_view payload;  // the bytes of a length-delimited value
+};
+
+// Reads one base-128 varint from the front of `in` and removes it. False
+// when `in` ends inside it or it runs past 64 bits.
+bool ReadVarint(absl::string_view* in, uint64_t* value);
+
+// The fields of one message level, in wire order. Groups (wire types 3 and
+// 4), which flyteidl never writes, and truncated input are errors.
+absl::StatusOr<std::vector<Field>> Split(absl::string_view message);
+
+// How many of `fields` have one of `numbers`: a singular field, or a oneof,
+// that occurs more than once is merged by parsers (the last member wins), so
+// its bytes cannot be edited one occurrence at a time.
+int Count(const std::vector<Field>& fields, std::initializer_list<int> numbers);
+
+// Appends a length-delimited field `number` holding `payload`.
+void AppendLengthDelimited(int number, absl::string_view payload,
+                           std::string* out);
+
+}  // namespace flyteoverride::encoding::wire
+
+#endif  // FLYTEOVERRIDE_ENCODING_WIRE_H_

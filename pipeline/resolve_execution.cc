@@ -1,0 +1,97 @@
+#include "pipeline/resolve_execution.h"
+
+#include <optional>
+#include <utility>
+
+#include "encoding/digest.h"
+#include "encoding/json_format.h"
+#include "policy/policy_check.h"
+#include "resolver/inspect.h"
+
+namespace flyteoverride::pipeline {
+namespace {
+
+// ResolveOptions.rewrite_closure: the closure an unmodified Flyte v1 runs
+// with the outcome's overrides. Rewrite violations join the outcome's.
+absl::Status AddRewrittenClosure(const v1::ResolveRequest& request,
+                                 absl::string_view closure_bytes,
+                                 const PipelineOptions& options,
+                                 ResolveOutcome* outcome) {
+  flyte_v1::RewriteOptions rewrite = options.rewrite;
+  rewrite.walk = options.limits.walk;
+  std::string reencoded;
+  if (closure_bytes.empty()) {
+    reencoded = encoding::DeterministicBytes(request.closure());
+    closure_bytes = reencoded;
+  }
+  auto rewritten = flyte_v1::RewriteClosure(closure_bytes, request.closure(),
+                                            outcome->response, rewrite);
+  if (!rewritten.ok()) return absl::InternalError(rewritten.status().message());
+  if (!rewritten->ok()) {
+    outcome->violations = std::move(rewritten->violations);
+    resolver::CapViolations(options.limits.max_violations,
+                            &outcome->violations);
+    outcome->response.clear_nodes();
+    return absl::OkStatus();
+  }
+  if (!outcome->response.mutable_rewritten_closure()->ParseFromString(
+          rewritten->closure)) {
+    return absl::InternalError("the rewritten closure does not parse");
+  }
+  for (v1::TemplateCopy& copy : rewritten->copies)
+    *outcome->response.add_template_copies() = std::move(copy);
+  outcome->rewritten_closure_bytes = std::move(rewritten->closure);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ResolveOutcome> ResolveExecution(
+    const v1::ResolveRequest& request, const ExecutionContext& context,
+    const PipelineOptions& options) {
+  std::optional<policy::PolicyCheck> platform;
+  resolver::ResolveContext resolve;
+  resolve.parent_path = context.parent_path;
+  resolve.parent_hooks = context.parent_hooks;
+  resolve.collect_applied_hooks = context.collect_applied_hooks;
+  if (context.policy != nullptr) resolve.platform = &platform.emplace(*context.policy);
+  resolver::ResolveResult result =
+      resolver::Resolve(request, options.limits, resolve);
+
+  ResolveOutcome outcome;
+  outcome.response = std::move(result.response);
+  outcome.applied_hooks = std::move(result.applied_hooks);
+  if (!context.read_violations.empty()) {
+    // Read problems first: they may explain the violations that follow.
+    outcome.violations = context.read_violations;
+    outcome.violations.insert(outcome.violations.end(),
+                              result.violations.begin(),
+                              result.violations.end());
+    resolver::CapViolations(options.limits.max_violations,
+                            &outcome.violations);
+    outcome.response.clear_nodes();
+    outcome.applied_hooks.clear();
+  } else {
+    outcome.violations = std::move(result.violations);
+  }
+  if (!outcome.ok()) return outcome;
+  outcome.response.set_input_digest(encoding::InputDigest(request));
+  if (request.options().rewrite_closure()) {
+    if (absl::Status status = AddRewrittenClosure(
+            request, context.closure_bytes, options, &outcome);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return outcome;
+}
+
+v1::InspectWorkflowResponse InspectWorkflow(
+    const flyteidl::core::CompiledWorkflowClosure& closure,
+    const policy::Policy* policy, const resolver::WalkLimits& limits) {
+  if (policy == nullptr) return resolver::Inspect(closure, limits);
+  const v1::PolicyView view = policy::ViewFor(*policy);
+  return resolver::Inspect(closure, limits, &view);
+}
+
+}  // namespace flyteoverride::pipeline
