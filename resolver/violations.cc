@@ -3,6 +3,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "flyteidl/core/workflow.pb.h"
 
 namespace flyteoverride::resolver {
 
@@ -16,6 +18,25 @@ v1::Violation MakeViolation(std::string field, std::string description,
   violation.set_reason(std::move(reason));
   violation.set_category(category);
   violation.set_node_path(std::move(node_path));
+  return violation;
+}
+
+v1::Violation UnknownOverrideField(absl::string_view map,
+                                   const std::string& hook,
+                                   absl::string_view path, v1::Layer layer) {
+  const google::protobuf::Descriptor& type =
+      *flyteidl::core::TaskNodeOverrides::descriptor();
+  std::vector<std::string> known;
+  for (int i = 0; i < type.field_count(); ++i)
+    known.push_back(type.field(i)->json_name());
+  v1::Violation violation = MakeViolation(
+      absl::StrCat(map, "[", hook, "].", path),
+      absl::StrCat("unknown field \"", path, "\" in the overrides for hook \"",
+                   hook, "\"; TaskNodeOverrides has ",
+                   absl::StrJoin(known, ", ")),
+      "UNKNOWN_FIELD", v1::Violation::INVALID_VALUE);
+  violation.set_hook(hook);
+  violation.set_layer(layer);
   return violation;
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "flyteidl/core/identifier.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 
@@ -13,6 +14,13 @@ v1::Violation MakeViolation(std::string field, std::string description,
                             std::string reason,
                             v1::Violation::Category category,
                             std::string node_path = "");
+
+// A member of a user's override document that TaskNodeOverrides lacks:
+// `map` names the map ("execution_overrides"), `path` the member below the
+// hook's document ("resources.limit"). Names the fields it could have been.
+v1::Violation UnknownOverrideField(absl::string_view map,
+                                   const std::string& hook,
+                                   absl::string_view path, v1::Layer layer);
 
 // "project/domain/name@version", the form FlyteConsole shows.
 std::string IdentifierString(const flyteidl::core::Identifier& id);

@@ -18,13 +18,16 @@ absl::StatusCode CodeFor(const std::vector<v1::Violation>& violations) {
 
 }  // namespace
 
-Outcome Outcome::Refused(std::vector<v1::Violation> violations) {
+Outcome Outcome::Refused(std::vector<v1::Violation> violations,
+                         std::vector<v1::Violation> warnings) {
   const absl::StatusCode code = CodeFor(violations);
   std::string message = absl::StrCat(
       violations.size(),
       violations.size() == 1 ? " violation: " : " violations; first: ",
       violations.front().description());
-  return Outcome(absl::Status(code, message), std::move(violations));
+  Outcome outcome(absl::Status(code, message), std::move(violations));
+  outcome.warnings = std::move(warnings);
+  return outcome;
 }
 
 }  // namespace flyteoverride::server

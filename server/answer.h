@@ -21,6 +21,9 @@ namespace flyteoverride::server {
 struct Outcome {
   absl::Status status;  // OK when answered
   std::vector<v1::Violation> violations;
+  // A refusal's warnings (clamps, unknown hooks under WARN): what the
+  // response would have carried, so a refused call loses none of them.
+  std::vector<v1::Violation> warnings;
 
   Outcome() = default;
   // A failure of the call itself, or a refusal that needs no violations.
@@ -32,7 +35,8 @@ struct Outcome {
   // FAILED_PRECONDITION when the closure is unusable, else
   // INVALID_ARGUMENT; the message counts the violations and quotes the
   // first. `violations` must not be empty.
-  static Outcome Refused(std::vector<v1::Violation> violations);
+  static Outcome Refused(std::vector<v1::Violation> violations,
+                         std::vector<v1::Violation> warnings = {});
 
   bool ok() const { return status.ok(); }
 };

@@ -45,11 +45,14 @@ grpc::Status ToGrpcStatus(const Outcome& outcome) {
   if (message.size() > kMaxMessage)
     message = absl::StrCat(message.substr(0, kMaxMessage), "...");
   const auto code = static_cast<grpc::StatusCode>(outcome.status.code());
-  if (outcome.violations.empty()) return grpc::Status(code, message);
+  if (outcome.violations.empty() && outcome.warnings.empty())
+    return grpc::Status(code, message);
 
   v1::ErrorDetails details;
   for (const v1::Violation& violation : outcome.violations)
     *details.add_violations() = violation;
+  for (const v1::Violation& warning : outcome.warnings)
+    *details.add_warnings() = warning;
   google::rpc::Status rich;
   rich.set_code(static_cast<int>(code));
   rich.set_message(message);

@@ -31,6 +31,18 @@ TEST(GrpcStatus, ViolationsTravelAsBadRequestAndErrorDetails) {
   EXPECT_EQ(details.violations_size(), 2);
 }
 
+TEST(GrpcStatus, ARefusalCarriesItsWarningsInErrorDetails) {
+  Outcome outcome(absl::InvalidArgumentError("1 violation"), {Violation("a")});
+  outcome.warnings = {Violation("clamped")};
+  const grpc::Status status = ToGrpcStatus(outcome);
+  google::rpc::Status rich;
+  ASSERT_TRUE(rich.ParseFromString(status.error_details()));
+  v1::ErrorDetails details;
+  ASSERT_TRUE(rich.details(1).UnpackTo(&details));
+  ASSERT_EQ(details.warnings_size(), 1);
+  EXPECT_EQ(details.warnings(0).field(), "clamped");
+}
+
 TEST(GrpcStatus, FailuresWithoutViolationsCarryNoDetails) {
   const grpc::Status status =
       ToGrpcStatus(Outcome(absl::UnavailableError("storage down")));

@@ -25,23 +25,23 @@ HttpResponse Json(const google::protobuf::Message& message) {
   return {200, kJson, encoding::DeterministicJson(message, false)};
 }
 
-// A violation for an unknown JSON member; inside an override map it names
-// the hook and layer, as the resolver's own violations do.
+// A violation for an unknown JSON member; inside an override map it is the
+// one overridectl reports for the same member (naming the hook and layer).
 v1::Violation UnknownMember(const std::string& path) {
-  v1::Violation violation = resolver::MakeViolation(
+  for (const auto& [map, layer] :
+       {std::pair<absl::string_view, v1::Layer>{"launch_plan_overrides",
+                                                v1::LAUNCH_PLAN},
+        {"execution_overrides", v1::EXECUTION}}) {
+    if (!absl::StartsWith(path, absl::StrCat(map, "["))) continue;
+    const size_t end = path.find("].", map.size());
+    if (end == std::string::npos) break;
+    return resolver::UnknownOverrideField(
+        map, path.substr(map.size() + 1, end - map.size() - 1),
+        absl::string_view(path).substr(end + 2), layer);
+  }
+  return resolver::MakeViolation(
       path, absl::StrCat("unknown field \"", path, "\""), "UNKNOWN_FIELD",
       v1::Violation::INVALID_VALUE);
-  for (const auto& [map, layer] :
-       {std::pair<absl::string_view, v1::Layer>{"launch_plan_overrides[",
-                                                v1::LAUNCH_PLAN},
-        {"execution_overrides[", v1::EXECUTION}}) {
-    if (!absl::StartsWith(path, map)) continue;
-    const size_t end = path.find(']', map.size());
-    if (end != std::string::npos)
-      violation.set_hook(path.substr(map.size(), end - map.size()));
-    violation.set_layer(layer);
-  }
-  return violation;
 }
 
 // Members outside the closure are read strictly: each unknown one becomes a

@@ -44,6 +44,8 @@ std::string HttpErrorBody(const Outcome& outcome) {
   body.set_status(absl::StatusCodeToString(outcome.status.code()));
   for (const v1::Violation& violation : outcome.violations)
     *body.add_violations() = violation;
+  for (const v1::Violation& warning : outcome.warnings)
+    *body.add_warnings() = warning;
   return encoding::DeterministicJson(body, false);
 }
 

@@ -24,6 +24,11 @@ TEST(HttpStatus, BodyCarriesCodeMessageAndEveryViolation) {
                             {violation})),
       R"({"code":3,"message":"bad \"x\"","status":"INVALID_ARGUMENT",)"
       R"("violations":[{"field":"f","description":"f is bad"}]})");
+  Outcome clamped(absl::InvalidArgumentError("1 violation"), {violation});
+  clamped.warnings = {violation};
+  EXPECT_NE(HttpErrorBody(clamped).find(
+                R"("warnings":[{"field":"f","description":"f is bad"}])"),
+            std::string::npos);
   EXPECT_EQ(HttpErrorBody(Outcome(absl::NotFoundError("no record"))),
             R"({"code":5,"message":"no record","status":"NOT_FOUND"})");
 }

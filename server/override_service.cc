@@ -139,7 +139,11 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
   stats->hooks = CountHooks(result->response);
-  if (!result->ok()) return Outcome::Refused(std::move(result->violations));
+  if (!result->ok()) {
+    return Outcome::Refused(std::move(result->violations),
+                            {result->response.warnings().begin(),
+                             result->response.warnings().end()});
+  }
   if (!record) return std::move(result->response);
 
   if (auto status = CheckDeadline(deadline, clock_); !status.ok())
@@ -257,7 +261,11 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
   stats->hooks = CountHooks(result->response);
-  if (!result->ok()) return Outcome::Refused(std::move(result->violations));
+  if (!result->ok()) {
+    return Outcome::Refused(std::move(result->violations),
+                            {result->response.warnings().begin(),
+                             result->response.warnings().end()});
+  }
 
   v1::ResolveDynamicResponse response;
   *response.mutable_nodes() = std::move(*result->response.mutable_nodes());

@@ -119,5 +119,21 @@ TEST_F(OverrideServicePolicyTest,
   EXPECT_EQ(repeat->warnings(0).reason(), "RECORDED_ANSWER");
 }
 
+TEST_F(OverrideServicePolicyTest, ARefusalKeepsTheClampWarnings) {
+  PolicySet rules;
+  rules.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
+  policy_.Set(std::move(rules));
+  v1::ResolveRequest request = Request(3);  // clamped to 2: a warning
+  (*request.mutable_execution_overrides())["tarin"].set_retries(1);
+  auto refused = service_.Resolve(request, kFar, &stats_);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(refused.violations().size(), 1u);
+  EXPECT_EQ(refused.violations()[0].reason(), "UNKNOWN_HOOK");
+  v1::ResolveResponse unused;
+  const Outcome outcome = std::move(refused).Deliver(&unused);
+  ASSERT_EQ(outcome.warnings.size(), 1u);
+  EXPECT_EQ(outcome.warnings[0].reason(), "POLICY_MAX_RETRIES");
+}
+
 }  // namespace
 }  // namespace flyteoverride::server

@@ -129,18 +129,8 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
   for (const auto& [hook, overrides] : document.struct_value().fields()) {
     for (const std::string& path : encoding::UnknownJsonFields(
              overrides, *flyteidl::core::TaskNodeOverrides::descriptor(), "")) {
-      v1::Violation violation = resolver::MakeViolation(
-          absl::StrCat(field, "[", hook, "].", path),
-          absl::StrCat(
-              "unknown field \"", path, "\" in the overrides for hook \"", hook,
-              "\"; TaskNodeOverrides has resources, extendedResources, "
-              "containerImage, "
-              "podTemplate, cache, cacheSerializable, cacheVersion, retries, "
-              "interruptible, environment, taskConfig, unset"),
-          "UNKNOWN_FIELD", v1::Violation::INVALID_VALUE);
-      violation.set_hook(hook);
-      violation.set_layer(layer);
-      parsed.unknown_fields.push_back(std::move(violation));
+      parsed.unknown_fields.push_back(
+          resolver::UnknownOverrideField(field, hook, path, layer));
     }
   }
   std::sort(parsed.unknown_fields.begin(), parsed.unknown_fields.end(),

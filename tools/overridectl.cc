@@ -199,12 +199,26 @@ bool ParseExecutionId(const std::string& text,
   return true;
 }
 
-// Prints a server's refusal; 1 when it judged the inputs, 2 when it could
-// not be reached or failed.
-int ReportRemote(const RemoteError& error) {
-  std::cerr << "error: " << absl::StatusCodeToString(error.status.code())
-            << ": " << error.status.message() << "\n"
-            << ViolationLines(error.violations, "error");
+// Prints violations as a resolve in process does: one line each, then
+// their count.
+void PrintViolations(const std::vector<v1::Violation>& violations) {
+  std::cerr << ViolationLines(violations, "error") << violations.size()
+            << " violation" << (violations.size() == 1 ? "" : "s") << "\n";
+}
+
+// Prints a server's refusal, after `read` (problems found in the files
+// before the call); 1 when it judged the inputs, 2 when it could not be
+// reached or failed.
+int ReportRemote(const RemoteError& error,
+                 std::vector<v1::Violation> read = {}) {
+  std::cerr << ViolationLines(error.warnings, "warning");
+  read.insert(read.end(), error.violations.begin(), error.violations.end());
+  if (read.empty()) {
+    std::cerr << "error: " << absl::StatusCodeToString(error.status.code())
+              << ": " << error.status.message() << "\n";
+  } else {
+    PrintViolations(read);
+  }
   switch (error.status.code()) {
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kFailedPrecondition:
@@ -366,19 +380,23 @@ int Resolve(int argc, char** argv) {
   request.mutable_options()->set_rewrite_closure(rewrite);
 
   if (remote) {
-    if (!unknown_fields.empty()) {  // the server would refuse them too
-      std::cerr << ViolationLines(unknown_fields, "error");
-      return 1;
-    }
+    // Fields the files name that the API lacks never reach the server, so
+    // they are reported here, together with every problem the server finds
+    // in the rest; such a request is never recorded.
+    if (!unknown_fields.empty()) request.mutable_options()->set_dry_run(true);
     auto client = ConnectTo(args);
     if (!client.ok()) return Fail(std::string(client.status().message()));
     v1::ResolveResponse response;
     RemoteError remote_error;
     if (!(*client)->Resolve(request, &response, &remote_error))
-      return ReportRemote(remote_error);
+      return ReportRemote(remote_error, std::move(unknown_fields));
     std::vector<v1::Violation> warnings(response.warnings().begin(),
                                         response.warnings().end());
     std::cerr << ViolationLines(warnings, "warning");
+    if (!unknown_fields.empty()) {
+      PrintViolations(unknown_fields);
+      return 1;
+    }
     if (rewrite) {
       auto status = WriteRewrittenClosure(
           rewrite_out, *closure_text,
@@ -408,9 +426,7 @@ int Resolve(int argc, char** argv) {
                                       response.warnings().end());
   std::cerr << ViolationLines(warnings, "warning");
   if (!result->ok()) {
-    std::cerr << ViolationLines(result->violations, "error");
-    std::cerr << result->violations.size() << " violation"
-              << (result->violations.size() == 1 ? "" : "s") << "\n";
+    PrintViolations(result->violations);
     return 1;
   }
   if (rewrite) {

@@ -17,6 +17,7 @@ bool Fail(const grpc::Status& status, RemoteError* error) {
       absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                    status.error_message());
   error->violations = ViolationsFromDetails(status.error_details());
+  error->warnings = WarningsFromDetails(status.error_details());
   return false;
 }
 
@@ -42,6 +43,17 @@ std::vector<v1::Violation> ViolationsFromDetails(const std::string& details) {
     }
   }
   return violations;
+}
+
+std::vector<v1::Violation> WarningsFromDetails(const std::string& details) {
+  google::rpc::Status status;
+  if (details.empty() || !status.ParseFromString(details)) return {};
+  for (const auto& any : status.details()) {
+    v1::ErrorDetails rich;
+    if (any.UnpackTo(&rich))
+      return {rich.warnings().begin(), rich.warnings().end()};
+  }
+  return {};
 }
 
 absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(

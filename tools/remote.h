@@ -18,10 +18,12 @@ struct RemoteOptions {
   int timeout_seconds = 30;
 };
 
-// A failed call: its status, and the violations its details carried.
+// A failed call: its status, and the violations and warnings its details
+// carried.
 struct RemoteError {
   absl::Status status;
   std::vector<v1::Violation> violations;
+  std::vector<v1::Violation> warnings;
 };
 
 class Remote {
@@ -49,6 +51,9 @@ class Remote {
 // The violations in a gRPC status's details (google.rpc.Status with
 // flyteoverride.v1.ErrorDetails, or google.rpc.BadRequest).
 std::vector<v1::Violation> ViolationsFromDetails(const std::string& details);
+
+// The warnings in a gRPC status's details (flyteoverride.v1.ErrorDetails).
+std::vector<v1::Violation> WarningsFromDetails(const std::string& details);
 
 }  // namespace flyteoverride::tools
 

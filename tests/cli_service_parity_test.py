@@ -1,0 +1,135 @@
+#!/usr/bin/python3
+"""One pipeline, every surface: each bundled example resolved by overridectl
+in process, by overridectl through a running server over gRPC, and over the
+server's HTTP/JSON API gives the same answer (docs/design.md section 9).
+
+In process and over gRPC, stdout, stderr and the exit status must be equal
+byte for byte, with and without --json. Over HTTP, the response (or the
+refusal's violations) must equal the in-process --json answer as JSON.
+
+usage: cli_service_parity_test.py OVERRIDECTL SERVER   (from the runfiles root)
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+OVERRIDECTL, SERVER = sys.argv[1], sys.argv[2]
+TMP = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
+LINE = re.compile(r"^override-resolver serving gRPC on (127\.0\.0\.1:\d+), "
+                  r"HTTP on (127\.0\.0\.1:\d+)$")
+failures = []
+
+
+def start_server(name, config_text):
+    config = os.path.join(TMP, name + ".yaml")
+    with open(config, "w") as f:
+        f.write(config_text + "\nstorage:\n  driver: memory\n")
+    out = open(os.path.join(TMP, name + ".stdout"), "w+")
+    err = open(os.path.join(TMP, name + ".stderr"), "w")
+    proc = subprocess.Popen([SERVER, "--config", config, "--grpc-port", "0",
+                             "--http-port", "0"], stdout=out, stderr=err)
+    for _ in range(300):
+        out.seek(0)
+        match = LINE.match(out.readline().strip())
+        if match:
+            return proc, match.group(1), match.group(2)
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    sys.exit("FAIL: server %s did not start" % name)
+
+
+def overridectl(args):
+    done = subprocess.run([OVERRIDECTL, "resolve"] + args, capture_output=True,
+                          text=True, timeout=120)
+    return done.stdout, done.stderr, done.returncode
+
+
+def http_resolve(address, example):
+    def load(name):
+        with open(os.path.join("examples", example, name)) as f:
+            return json.load(f)
+    body = {"closure": load("closure.json"),
+            "launchPlanOverrides": load("launch_plan.json"),
+            "executionOverrides": load("execution.json"),
+            "options": {"dryRun": True, "explain": True}}
+    request = urllib.request.Request(
+        "http://%s/v1/resolve" % address, data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"}, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def check(example, grpc_address, http_address, policy):
+    files = ["--closure", "examples/%s/closure.json" % example,
+             "--launch-plan", "examples/%s/launch_plan.json" % example,
+             "--execution", "examples/%s/execution.json" % example]
+    in_process_json = None
+    for mode in ([], ["--json"]):
+        local = overridectl(files + ["--explain"] + mode + policy)
+        remote = overridectl(files + ["--explain", "--server", grpc_address]
+                             + mode)
+        for what, a, b in zip(("stdout", "stderr", "exit status"), local,
+                              remote):
+            if a != b:
+                failures.append("%s %s: %s differs in process and over gRPC:"
+                                "\n--- in process\n%s\n--- gRPC\n%s"
+                                % (example, mode, what, a, b))
+        if mode:
+            in_process_json = local
+    status, answer = http_resolve(http_address, example)
+    stdout, stderr, code = in_process_json
+    if code == 0:
+        if status != 200 or answer != json.loads(stdout):
+            failures.append("%s: HTTP answered %d, not the in-process response"
+                            ":\n%s" % (example, status, json.dumps(answer)))
+    else:
+        lines = ["error: %s%s: %s" % (v.get("reason", ""),
+                                      " " + v["field"] if v.get("field") else "",
+                                      v.get("description", ""))
+                 for v in answer.get("violations", [])]
+        expected = [l for l in stderr.splitlines() if l.startswith("error: ")]
+        if status == 200 or lines != expected:
+            failures.append("%s: HTTP answered %d with other violations:\n%s"
+                            "\nin process:\n%s" % (example, status,
+                                                   "\n".join(lines),
+                                                   "\n".join(expected)))
+    print("ok" if not failures else "checked", example, flush=True)
+
+
+def main():
+    examples = sorted(d for d in os.listdir("examples")
+                      if os.path.exists("examples/%s/closure.json" % d))
+    if len(examples) < 6:
+        sys.exit("FAIL: expected the six bundled examples, found %s" % examples)
+    with open("examples/policy/policy.yaml") as f:
+        policy_yaml = f.read()
+    plain = start_server("plain", "")
+    with_policy = start_server("policy", policy_yaml)
+    try:
+        for example in examples:
+            if os.path.exists("examples/%s/policy.yaml" % example):
+                check(example, with_policy[1], with_policy[2],
+                      ["--policy", "examples/%s/policy.yaml" % example])
+            else:
+                check(example, plain[1], plain[2], [])
+    finally:
+        for proc, _, _ in (plain, with_policy):
+            proc.terminate()
+            proc.wait(timeout=30)
+    if failures:
+        sys.exit("FAIL:\n" + "\n\n".join(failures))
+    print("every example answers alike in process, over gRPC and over HTTP")
+
+
+main()
