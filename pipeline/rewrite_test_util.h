@@ -1,8 +1,9 @@
-// Shared by the rewrite tests: resolving and rewriting in one call, a reader
+// Shared by the tests of the Flyte v1 rewrite, which run it through the
+// pipeline as the service does: resolving and rewriting in one call, a reader
 // of closure bytes that knows only flyteidl v1's field numbers (written from
 // docs/design.md appendix A, never from the subset), and the round-trip check.
-#ifndef FLYTEOVERRIDE_FLYTE_V1_TEST_UTIL_H_
-#define FLYTEOVERRIDE_FLYTE_V1_TEST_UTIL_H_
+#ifndef FLYTEOVERRIDE_PIPELINE_REWRITE_TEST_UTIL_H_
+#define FLYTEOVERRIDE_PIPELINE_REWRITE_TEST_UTIL_H_
 
 #include <map>
 #include <string>
@@ -10,29 +11,30 @@
 
 #include "absl/strings/string_view.h"
 #include "flyteidl/core/compiler.pb.h"
-#include "resolver/resolve.h"
 #include "flyte_v1/rewrite.h"
+#include "resolver/resolve.h"
 
-namespace flyteoverride::flyte_v1::testing {
+namespace flyteoverride::pipeline::testing {
 
 struct Rewritten {
   resolver::ResolveResult resolved;  // with explain
-  RewrittenClosure rewritten;
+  flyte_v1::RewrittenClosure rewritten;
   flyteidl::core::CompiledWorkflowClosure parsed;  // rewritten.closure
 };
 
-// Resolves `request` (explain on) and rewrites its closure from `bytes`
-// (the closure's deterministic bytes when empty). Fails the test when the
-// resolve has violations or the rewrite returns an error status; rewrite
-// violations are left to the caller.
+// ResolveExecution of `request` with explain and rewrite_closure on, the
+// closure rewritten from `bytes` (its deterministic bytes when empty). Fails
+// the test when the resolve has violations or the pipeline an error status;
+// rewrite violations (NOT_EXPRESSIBLE_IN_V1, TASK_COPY_FORBIDDEN) are left
+// to the caller in `rewritten.violations`.
 Rewritten ResolveAndRewrite(v1::ResolveRequest request,
-                            const RewriteOptions& options = {},
+                            const flyte_v1::RewriteOptions& options = {},
                             std::string bytes = "");
 // The same, with maps as JSON objects keyed by hook name.
 Rewritten RewriteJson(const flyteidl::core::CompiledWorkflowClosure& closure,
                       absl::string_view launch_plan = "{}",
                       absl::string_view execution = "{}",
-                      const RewriteOptions& options = {});
+                      const flyte_v1::RewriteOptions& options = {});
 
 // What a reader knowing only flyteidl v1 sees in closure bytes: one
 // "path=value" per leaf in wire order (varints as numbers; messages outside
@@ -71,6 +73,6 @@ void ExpectSameEffectiveValues(
     const flyteidl::core::CompiledWorkflowClosure& original,
     const Rewritten& rewritten);
 
-}  // namespace flyteoverride::flyte_v1::testing
+}  // namespace flyteoverride::pipeline::testing
 
-#endif  // FLYTEOVERRIDE_FLYTE_V1_TEST_UTIL_H_
+#endif  // FLYTEOVERRIDE_PIPELINE_REWRITE_TEST_UTIL_H_

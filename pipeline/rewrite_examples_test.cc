@@ -3,24 +3,22 @@
 // flyteidl v1's field numbers finds the resolved values, and a 10,000-node
 // closure is rewritten in time.
 #include <fstream>
-#include <iostream>
 #include <random>
 #include <sstream>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/time/clock.h"
 #include "synthetic/closure_gen.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "encoding/json_format.h"
-#include "flyte_v1/test_util.h"
+#include "pipeline/rewrite_test_util.h"
 #include "resolver/test_util.h"
 #include "encoding/wire.h"
 #include "flyte_v1/workflow_edit.h"
 
-namespace flyteoverride::flyte_v1::testing {
+namespace flyteoverride::pipeline::testing {
 
 using encoding::DeterministicBytes;
 using resolver::testing::ParseJson;
@@ -273,7 +271,7 @@ TEST(RewriteV1Test, MutatedClosuresAreRewrittenOrRefused) {
       if (!request.mutable_closure()->ParseFromString(mutated)) continue;
       const ResolveResult resolved = Resolve(request, {});
       if (!resolved.ok()) continue;
-      auto out = RewriteClosure(mutated, request.closure(), resolved.response);
+      auto out = flyte_v1::RewriteClosure(mutated, request.closure(), resolved.response);
       // The bytes are the closure's own: disagreement would be a bug.
       ASSERT_TRUE(out.ok()) << name << " #" << i << ": " << out.status();
       if (!out->ok()) continue;
@@ -282,19 +280,19 @@ TEST(RewriteV1Test, MutatedClosuresAreRewrittenOrRefused) {
       ASSERT_TRUE(parsed.ParseFromString(out->closure)) << name << " #" << i;
       // No hook declaration is left (a field 100 of another wire type is
       // none: the subset keeps it as an unknown field).
-      ASSERT_FALSE(DeclaresHooks(parsed.primary().template_()))
+      ASSERT_FALSE(flyte_v1::DeclaresHooks(parsed.primary().template_()))
           << name << " #" << i;
       for (const auto& sub : parsed.sub_workflows())
-        ASSERT_FALSE(DeclaresHooks(sub.template_())) << name << " #" << i;
+        ASSERT_FALSE(flyte_v1::DeclaresHooks(sub.template_())) << name << " #" << i;
     }
   }
   EXPECT_GT(rewritten, 100);
 }
 
 // A closure of 10,000 task nodes with hooks on a tenth of them, as the core
-// benchmark builds it (bench/resolve_bench.cc prints the ratio measured
-// optimized; this run is unoptimized and judged loosely).
-TEST(RewriteV1Test, TenThousandNodeClosureIsRewrittenInTime) {
+// benchmark builds it: rewritten whole, plain flyteidl v1 after. Its cost
+// against parsing is measured in bench/resolve_bench, never timed here.
+TEST(RewriteV1Test, TenThousandNodeClosureIsRewritten) {
   synthetic::ClosureShape shape;
   shape.task_nodes = 10'000;
   const synthetic::GeneratedClosure generated = synthetic::GenerateClosure(shape);
@@ -304,22 +302,13 @@ TEST(RewriteV1Test, TenThousandNodeClosureIsRewrittenInTime) {
   synthetic::AddOverrideMaps(generated.hooks, &request);
   const ResolveResult resolved = Resolve(request, {});
   ASSERT_TRUE(resolved.ok()) << Reasons(resolved);
-
-  absl::Time start = absl::Now();
-  CompiledWorkflowClosure parsed;
-  ASSERT_TRUE(parsed.ParseFromString(bytes));
-  const absl::Duration parse = absl::Now() - start;
-  start = absl::Now();
-  auto rewritten = RewriteClosure(bytes, request.closure(), resolved.response);
-  const absl::Duration rewrite = absl::Now() - start;
+  auto rewritten =
+      flyte_v1::RewriteClosure(bytes, request.closure(), resolved.response);
   ASSERT_TRUE(rewritten.ok()) << rewritten.status();
   ASSERT_TRUE(rewritten->ok()) << rewritten->violations[0].description();
   EXPECT_THAT(ReadAsFlyteidlV1(rewritten->closure).foreign, IsEmpty());
   EXPECT_FALSE(rewritten->copies.empty());
-  std::cout << "10,000-node closure: parse " << parse << ", rewrite " << rewrite
-            << " (" << absl::FDivDuration(rewrite, parse) << "x parse)\n";
-  EXPECT_LT(rewrite, 30 * parse + absl::Milliseconds(200));
 }
 
 }  // namespace
-}  // namespace flyteoverride::flyte_v1::testing
+}  // namespace flyteoverride::pipeline::testing

@@ -1,4 +1,4 @@
-#include "flyte_v1/test_util.h"
+#include "pipeline/rewrite_test_util.h"
 
 #include <cstdint>
 
@@ -6,10 +6,11 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "encoding/json_format.h"
+#include "pipeline/resolve_execution.h"
 #include "encoding/wire.h"
 #include "resolver/test_util.h"
 
-namespace flyteoverride::flyte_v1::testing {
+namespace flyteoverride::pipeline::testing {
 
 using encoding::DeterministicJson;
 using encoding::DeterministicBytes;
@@ -198,17 +199,32 @@ void Probe(flyteidl::core::WorkflowTemplate* workflow) {
 }  // namespace
 
 Rewritten ResolveAndRewrite(v1::ResolveRequest request,
-                            const RewriteOptions& options, std::string bytes) {
+                            const flyte_v1::RewriteOptions& options,
+                            std::string bytes) {
   request.mutable_options()->set_explain(true);
+  request.mutable_options()->set_rewrite_closure(true);
+  ExecutionContext context;
+  context.closure_bytes = bytes;
+  PipelineOptions pipeline;
+  pipeline.rewrite = options;
   Rewritten out;
-  out.resolved = Resolve(request, {});
-  EXPECT_TRUE(out.resolved.ok()) << Reasons(out.resolved);
-  if (bytes.empty()) bytes = DeterministicBytes(request.closure());
-  auto rewritten =
-      RewriteClosure(bytes, request.closure(), out.resolved.response, options);
-  EXPECT_TRUE(rewritten.ok()) << rewritten.status();
-  if (!rewritten.ok()) return out;
-  out.rewritten = *std::move(rewritten);
+  absl::StatusOr<ResolveOutcome> outcome =
+      ResolveExecution(request, context, pipeline);
+  EXPECT_TRUE(outcome.ok()) << outcome.status();
+  if (!outcome.ok()) return out;
+  for (v1::Violation& violation : outcome->violations) {
+    const bool from_rewrite = violation.reason() == "NOT_EXPRESSIBLE_IN_V1" ||
+                              violation.reason() == "TASK_COPY_FORBIDDEN";
+    EXPECT_TRUE(from_rewrite) << violation.reason() << ": "
+                              << violation.description();
+    out.rewritten.violations.push_back(std::move(violation));
+  }
+  out.rewritten.closure = std::move(outcome->rewritten_closure_bytes);
+  for (v1::TemplateCopy& copy : *outcome->response.mutable_template_copies())
+    out.rewritten.copies.push_back(std::move(copy));
+  outcome->response.clear_template_copies();
+  outcome->response.clear_rewritten_closure();
+  out.resolved.response = std::move(outcome->response);
   if (out.rewritten.ok()) {
     EXPECT_TRUE(out.parsed.ParseFromString(out.rewritten.closure));
   }
@@ -218,7 +234,7 @@ Rewritten ResolveAndRewrite(v1::ResolveRequest request,
 Rewritten RewriteJson(const CompiledWorkflowClosure& closure,
                       absl::string_view launch_plan,
                       absl::string_view execution,
-                      const RewriteOptions& options) {
+                      const flyte_v1::RewriteOptions& options) {
   v1::ResolveRequest request;
   *request.mutable_closure() = closure;
   *request.mutable_launch_plan_overrides() =
@@ -308,4 +324,4 @@ void ExpectSameEffectiveValues(const CompiledWorkflowClosure& original,
   }
 }
 
-}  // namespace flyteoverride::flyte_v1::testing
+}  // namespace flyteoverride::pipeline::testing

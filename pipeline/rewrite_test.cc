@@ -9,10 +9,10 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "encoding/json_format.h"
-#include "flyte_v1/test_util.h"
+#include "pipeline/rewrite_test_util.h"
 #include "resolver/test_util.h"
 
-namespace flyteoverride::flyte_v1::testing {
+namespace flyteoverride::pipeline::testing {
 
 using encoding::DeterministicJson;
 using encoding::DeterministicBytes;
@@ -56,7 +56,7 @@ CompiledWorkflowClosure OneNode(absl::string_view node_extra = "") {
 
 Rewritten Rewrite(const CompiledWorkflowClosure& closure,
                   absl::string_view execution,
-                  const RewriteOptions& options = {}) {
+                  const flyte_v1::RewriteOptions& options = {}) {
   Rewritten out = RewriteJson(closure, "{}", execution, options);
   if (out.rewritten.ok()) ExpectSameEffectiveValues(closure, out);
   return out;
@@ -206,7 +206,7 @@ TEST(RewriteTest, InstancesThatNeedTheSameTaskCopyShareIt) {
 }
 
 TEST(RewriteTest, ForbiddenTaskCopiesAreErrorsNamingNodeAndField) {
-  RewriteOptions options;
+  flyte_v1::RewriteOptions options;
   options.forbid_task_copies = true;
   const Rewritten out =
       Rewrite(OneNode(), R"({"h": {"environment": {"B": "2"}, "retries": 5}})",
@@ -329,4 +329,4 @@ TEST(RewriteTest, DerivedIdsNeverTakeAnExistingName) {
 }
 
 }  // namespace
-}  // namespace flyteoverride::flyte_v1::testing
+}  // namespace flyteoverride::pipeline::testing
