@@ -235,16 +235,9 @@ Rewritten RewriteJson(const CompiledWorkflowClosure& closure,
                       absl::string_view launch_plan,
                       absl::string_view execution,
                       const flyte_v1::RewriteOptions& options) {
-  v1::ResolveRequest request;
-  *request.mutable_closure() = closure;
-  *request.mutable_launch_plan_overrides() =
-      ParseJson<v1::OverrideMap>(
-          absl::StrCat(R"({"hooks": )", launch_plan, "}"))
-          .hooks();
-  *request.mutable_execution_overrides() =
-      ParseJson<v1::OverrideMap>(absl::StrCat(R"({"hooks": )", execution, "}"))
-          .hooks();
-  return ResolveAndRewrite(std::move(request), options);
+  return ResolveAndRewrite(
+      resolver::testing::RequestJson(closure, launch_plan, execution),
+      options);
 }
 
 std::string V1Reading::NodePrefix(absl::string_view under,

@@ -69,10 +69,9 @@ flyteidl::core::CompiledWorkflowClosure Closure(
       /*lenient=*/true);
 }
 
-ResolveResult ResolveJson(
+v1::ResolveRequest RequestJson(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    absl::string_view launch_plan, absl::string_view execution, bool explain,
-    bool warn_unknown, PlatformLayer* platform) {
+    absl::string_view launch_plan, absl::string_view execution) {
   v1::ResolveRequest request;
   *request.mutable_closure() = closure;
   *request.mutable_launch_plan_overrides() =
@@ -82,6 +81,14 @@ ResolveResult ResolveJson(
   *request.mutable_execution_overrides() =
       ParseJson<v1::OverrideMap>(absl::StrCat(R"({"hooks": )", execution, "}"))
           .hooks();
+  return request;
+}
+
+ResolveResult ResolveJson(
+    const flyteidl::core::CompiledWorkflowClosure& closure,
+    absl::string_view launch_plan, absl::string_view execution, bool explain,
+    bool warn_unknown, PlatformLayer* platform) {
+  v1::ResolveRequest request = RequestJson(closure, launch_plan, execution);
   request.mutable_options()->set_explain(explain);
   if (warn_unknown)
     request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);

@@ -56,6 +56,12 @@ flyteidl::core::CompiledWorkflowClosure Closure(
 std::string SubWorkflow(absl::string_view name, absl::string_view nodes,
                         absl::string_view extra = "");
 
+// A request for `closure` with the given maps (JSON objects keyed by hook
+// name).
+v1::ResolveRequest RequestJson(
+    const flyteidl::core::CompiledWorkflowClosure& closure,
+    absl::string_view launch_plan, absl::string_view execution);
+
 // Resolves with the given maps (JSON objects keyed by hook name), with
 // `platform` as the PLATFORM layer when one is given.
 ResolveResult ResolveJson(
