@@ -61,6 +61,7 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
   ResolveOutcome outcome;
   outcome.response = std::move(result.response);
   outcome.applied_hooks = std::move(result.applied_hooks);
+  outcome.uncovered_task_nodes = std::move(result.uncovered_task_nodes);
   if (!context.read_violations.empty()) {
     // Read problems first: they may explain the violations that follow.
     outcome.violations = context.read_violations;

@@ -56,6 +56,8 @@ struct ResolveOutcome {
   // With collect_applied_hooks: per node, in response order, the hooks that
   // applied and their DECORATOR documents.
   std::vector<std::vector<v1::AppliedHook>> applied_hooks;
+  // With collect_applied_hooks: task node instances no hook covers, sorted.
+  std::vector<std::string> uncovered_task_nodes;
   // With rewrite_closure: the rewritten closure's bytes exactly as the
   // rewrite made them (response.rewritten_closure is those bytes parsed,
   // and re-encoding it may reorder what it does not know).

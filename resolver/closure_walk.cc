@@ -55,6 +55,15 @@ class Walker {
     int chain = -1;
     if (root_.hooks != nullptr) {
       for (const v1::AppliedHook& hook : *root_.hooks) {
+        // Declared outside this closure: a declaration here of the same name
+        // must carry the same node-level defaults, as in a static closure.
+        first_declaration_.try_emplace(
+            hook.name(),
+            FirstDeclaration{
+                static_cast<int>(walk_.links.size()),
+                hook.has_node_defaults() && hook.decorator_size() > 0
+                    ? encoding::DeterministicBytes(hook.decorator(0))
+                    : ""});
         walk_.links.push_back({hook.name(), nullptr, nullptr, &hook,
                                hook.declared_at(), -1, chain});
         chain = static_cast<int>(walk_.links.size()) - 1;
@@ -222,7 +231,10 @@ class Walker {
            v1::Violation::BAD_CLOSURE, path);
       return;
     }
-    if (chain < 0) return;
+    if (chain < 0) {
+      walk_.uncovered.push_back(PathOf(item));
+      return;
+    }
     walk_.instances.push_back(
         {PathOf(item), item.node, it->second, chain, item.scope});
   }
@@ -260,6 +272,7 @@ class Walker {
 
   // Node paths name instances in records and look-ups, so they must be unique.
   void CheckInstancePaths() {
+    std::sort(walk_.uncovered.begin(), walk_.uncovered.end());
     std::sort(
         walk_.instances.begin(), walk_.instances.end(),
         [](const Instance& a, const Instance& b) { return a.path < b.path; });

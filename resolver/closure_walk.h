@@ -65,6 +65,8 @@ struct ClosureWalk {
   std::vector<HookLink> links;
   // Sorted by node path.
   std::vector<Instance> instances;
+  // Task node instances no hook covers, sorted by node path.
+  std::vector<std::string> uncovered;
   // BAD_CLOSURE and LIMIT_EXCEEDED problems: missing references, cycles,
   // nesting, bad or conflicting hook declarations, duplicate node paths.
   std::vector<v1::Violation> violations;

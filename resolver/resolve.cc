@@ -43,6 +43,8 @@ class Resolver {
       ResolveInstance(instance, interruptible);
     CapViolations(limits_.max_violations, &result_.violations);
     if (!result_.ok()) result_.response.clear_nodes();
+    if (result_.ok() && context_.collect_applied_hooks)
+      result_.uncovered_task_nodes = walk_.uncovered;
     return std::move(result_);
   }
 
@@ -151,6 +153,16 @@ class Resolver {
       auto it = defaults.find(std::string(hook.name));
       if (it != defaults.end()) docs.push_back(&it->second);
     }
+    // A dynamic closure sits beneath its parent as a sub-workflow would: a
+    // name the parent's hooks declare too is one group (the walk checked
+    // that the node-level defaults agree), so the workflows enclosing the
+    // parent add their defaults after the dynamic closure's own.
+    for (const v1::AppliedHook& outer : context_.parent_hooks) {
+      if (outer.name() != hook.name) continue;
+      const int skip = outer.has_node_defaults() ? 1 : 0;
+      for (int i = skip; i < outer.decorator_size(); ++i)
+        docs.push_back(&outer.decorator(i));
+    }
     return docs;
   }
 
@@ -172,6 +184,9 @@ class Resolver {
         record = &applied->emplace_back();
         record->set_name(std::string(hook->name));
         record->set_declared_at(hook->declared_at);
+        record->set_has_node_defaults(
+            hook->applied != nullptr ? hook->applied->has_node_defaults()
+                                     : hook->defaults != nullptr);
       }
       for (const TaskNodeOverrides* doc : DecoratorDocuments(*hook)) {
         ApplyOverrides(*doc, origin, &leaves);

@@ -28,7 +28,8 @@ struct ResolveContext {
   // (hooks they name that this closure lacks are simply unused).
   std::string parent_path;
   google::protobuf::RepeatedPtrField<v1::AppliedHook> parent_hooks;
-  // Fill ResolveResult::applied_hooks, for recording.
+  // Fill ResolveResult::applied_hooks and uncovered_task_nodes, for
+  // recording.
   bool collect_applied_hooks = false;
   // The PLATFORM layer: the operator's rules for the execution's project
   // and domain. Null: none. Must outlive the call.
@@ -47,6 +48,9 @@ struct ResolveResult {
   // With ResolveContext::collect_applied_hooks: per node, in response order,
   // the hooks that applied and their DECORATOR documents.
   std::vector<std::vector<v1::AppliedHook>> applied_hooks;
+  // With collect_applied_hooks: the task node instances no hook covers,
+  // sorted.
+  std::vector<std::string> uncovered_task_nodes;
 
   bool ok() const { return violations.empty(); }
 };

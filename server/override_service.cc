@@ -1,5 +1,6 @@
 #include "server/override_service.h"
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,15 +80,34 @@ absl::Status CheckDeadline(absl::Time deadline, const storage::Clock& clock) {
       "the call's deadline passed before it could finish");
 }
 
-// Records keep only what propeller reads; explain output is recomputed.
+// Records keep the explanation (effective values and provenance), so that
+// "why did this task get that?" can be answered later without the inputs.
 v1::StoredNode ToStored(const v1::ResolvedNode& node,
                         std::vector<v1::AppliedHook> hooks) {
   v1::StoredNode stored;
   *stored.mutable_node() = node;
-  stored.mutable_node()->clear_effective();
-  stored.mutable_node()->clear_provenance();
   for (auto& hook : hooks) *stored.add_hooks() = std::move(hook);
   return stored;
+}
+
+// The explanation goes back only to callers that asked for it.
+template <typename Response>
+void DropExplanation(Response* response) {
+  for (v1::ResolvedNode& node : *response->mutable_nodes()) {
+    node.clear_effective();
+    node.clear_provenance();
+  }
+}
+
+// `path` and each node path it lies beneath, longest first ("a/b/c",
+// "a/b", "a").
+std::vector<absl::string_view> PathAndAncestors(absl::string_view path) {
+  std::vector<absl::string_view> paths;
+  for (size_t end = path.size(); end > 0 && end != absl::string_view::npos;
+       end = path.rfind('/', end - 1)) {
+    paths.push_back(path.substr(0, end));
+  }
+  return paths;
 }
 
 int CountHooks(const v1::ResolveResponse& response) {
@@ -134,8 +154,14 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   context.policy = rules ? &*rules : nullptr;
   context.read_violations = std::move(read_violations);
   context.collect_applied_hooks = record;
-  absl::StatusOr<pipeline::ResolveOutcome> result =
-      pipeline::ResolveExecution(request, context, options_);
+  absl::StatusOr<pipeline::ResolveOutcome> result;
+  if (record && !request.options().explain()) {
+    v1::ResolveRequest explained = request;  // records keep the explanation
+    explained.mutable_options()->set_explain(true);
+    result = pipeline::ResolveExecution(explained, context, options_);
+  } else {
+    result = pipeline::ResolveExecution(request, context, options_);
+  }
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
   stats->hooks = CountHooks(result->response);
@@ -152,10 +178,14 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   *stored.maps.mutable_launch_plan_overrides() =
       request.launch_plan_overrides();
   *stored.maps.mutable_execution_overrides() = request.execution_overrides();
+  for (std::string& path : result->uncovered_task_nodes)
+    stored.maps.add_uncovered_task_nodes(std::move(path));
+  *stored.maps.mutable_warnings() = result->response.warnings();
   for (int i = 0; i < result->response.nodes_size(); ++i) {
     stored.nodes.push_back(ToStored(result->response.nodes(i),
                                     std::move(result->applied_hooks[i])));
   }
+  if (!request.options().explain()) DropExplanation(&result->response);
   stored.created = clock_.Now();
   stored.expires = stored.created + options_.retention;
   auto outcome = store_->PutIfAbsent(stored);
@@ -170,11 +200,13 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   // Same inputs: the answer is the recorded one. Resolution is deterministic,
   // so the fresh result matches it unless the operator policy changed since;
   // then the record wins, as FlyteAdmin may already have acted on it.
-  return ReplayRecorded(key, std::move(result->response));
+  return ReplayRecorded(key, request.options().explain(),
+                        std::move(result->response));
 }
 
 Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
-    const storage::ExecutionKey& key, v1::ResolveResponse fresh) const {
+    const storage::ExecutionKey& key, bool explain,
+    v1::ResolveResponse fresh) const {
   auto recorded = store_->GetNodes(key, "");
   if (!recorded.ok()) return recorded.status();
   bool same = recorded->size() == static_cast<size_t>(fresh.nodes_size());
@@ -190,6 +222,7 @@ Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
   replay.set_input_digest(fresh.input_digest());
   for (v1::StoredNode& node : *recorded)
     *replay.add_nodes() = std::move(*node.mutable_node());
+  if (!explain) DropExplanation(&replay);
   *replay.add_warnings() = resolver::MakeViolation(
       "",
       absl::StrCat("execution ", key.ToString(),
@@ -197,6 +230,21 @@ Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
                    "recorded overrides are returned"),
       "RECORDED_ANSWER", v1::Violation::INVALID_VALUE);
   return replay;
+}
+
+absl::StatusOr<bool> OverrideService::IsTaskNodeOrBeneath(
+    const storage::ExecutionKey& key, const v1::StoredMaps& maps,
+    absl::string_view path) const {
+  const auto& uncovered = maps.uncovered_task_nodes();
+  for (absl::string_view candidate : PathAndAncestors(path)) {
+    if (std::binary_search(uncovered.begin(), uncovered.end(), candidate))
+      return true;
+    auto recorded = store_->GetNodes(key, std::string(candidate));
+    if (recorded.ok()) return true;
+    if (recorded.status().code() != absl::StatusCode::kNotFound)
+      return recorded.status();
+  }
+  return false;
 }
 
 Answer<v1::GetResolvedResponse> OverrideService::GetResolved(
@@ -209,10 +257,12 @@ Answer<v1::GetResolvedResponse> OverrideService::GetResolved(
   if (!nodes.ok()) return nodes.status();
   v1::GetResolvedResponse response;
   response.set_input_digest(header->input_digest);
+  *response.mutable_warnings() = header->maps.warnings();
   for (v1::StoredNode& node : *nodes) {
     stats->hooks += node.node().hooks_size();
     *response.add_nodes() = std::move(*node.mutable_node());
   }
+  if (!request.explain()) DropExplanation(&response);
   stats->nodes = response.nodes_size();
   return response;
 }
@@ -245,6 +295,21 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
     context.parent_hooks = std::move(*(*parent)[0].mutable_hooks());
   } else if (parent.status().code() != absl::StatusCode::kNotFound) {
     return parent.status();
+  } else if (auto known = IsTaskNodeOrBeneath(*key, header->maps,
+                                               request.parent_node_path());
+             !known.ok()) {
+    return known.status();
+  } else if (!*known) {
+    // Neither a recorded node nor a task node (or beneath one): recording
+    // under it would invent nodes the execution does not have.
+    v1::Violation violation = resolver::MakeViolation(
+        "parent_node_path",
+        absl::StrCat("execution ", key->ToString(), " has no task node ",
+                     request.parent_node_path(),
+                     " (nor one it lies beneath) for a dynamic task to be"),
+        "UNKNOWN_NODE_PATH", v1::Violation::INVALID_VALUE,
+        request.parent_node_path());
+    return Outcome(absl::NotFoundError(violation.description()), {violation});
   }
 
   v1::ResolveRequest resolve;
@@ -254,8 +319,9 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   *resolve.mutable_execution_overrides() = header->maps.execution_overrides();
   *resolve.mutable_options() = request.options();
   // Dynamic nodes are applied by propeller as they come; there is no
-  // closure for FlyteAdmin to swap.
+  // closure for FlyteAdmin to swap. Records keep the explanation.
   resolve.mutable_options()->clear_rewrite_closure();
+  resolve.mutable_options()->set_explain(true);
   absl::StatusOr<pipeline::ResolveOutcome> result =
       pipeline::ResolveExecution(resolve, context, options_);
   if (!result.ok()) return result.status();
@@ -271,7 +337,10 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   *response.mutable_nodes() = std::move(*result->response.mutable_nodes());
   *response.mutable_warnings() =
       std::move(*result->response.mutable_warnings());
-  if (request.options().dry_run()) return response;
+  if (request.options().dry_run()) {
+    if (!request.options().explain()) DropExplanation(&response);
+    return response;
+  }
 
   if (auto status = CheckDeadline(deadline, clock_); !status.ok())
     return status;
@@ -282,6 +351,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
     stored.push_back(
         ToStored(response.nodes(i), std::move(result->applied_hooks[i])));
   }
+  if (!request.options().explain()) DropExplanation(&response);
   auto outcome =
       store_->PutDynamic(*key, request.parent_node_path(), digest, stored);
   if (!outcome.ok()) return outcome.status();

@@ -59,8 +59,14 @@ class OverrideService {
 
  private:
   // The response for a repeated Resolve of a recorded execution.
-  Answer<v1::ResolveResponse> ReplayRecorded(
-      const storage::ExecutionKey& key, v1::ResolveResponse fresh) const;
+  Answer<v1::ResolveResponse> ReplayRecorded(const storage::ExecutionKey& key,
+                                             bool explain,
+                                             v1::ResolveResponse fresh) const;
+  // Whether `path` is a task node of the recorded execution `key`, or lies
+  // beneath one (a node a dynamic task produced).
+  absl::StatusOr<bool> IsTaskNodeOrBeneath(const storage::ExecutionKey& key,
+                                           const v1::StoredMaps& maps,
+                                           absl::string_view path) const;
   const ServiceOptions options_;
   storage::Store* const store_;
   const storage::Clock& clock_;

@@ -168,5 +168,109 @@ TEST_F(OverrideServiceTest, DynamicOfAnUnknownExecutionIsNotFound) {
             absl::StatusCode::kNotFound);
 }
 
+
+// A closure whose n0 is covered by "train" (node defaults: 2 retries; the
+// workflow adds cache version w1), and whose n2 no hook covers.
+v1::ResolveRequest DynamicParents(const std::string& name) {
+  v1::ResolveRequest request;
+  *request.mutable_closure() = Closure(
+      absl::StrCat(TaskNode("n0", "t", Hook("train", R"({"retries": 2})")),
+                   ",", TaskNode("n2", "t")),
+      "", Task("t", R"("image": "i:1")"),
+      R"("runtimeOverrideDefaults": {"train": {"cacheVersion": "w1"}})");
+  request.mutable_execution_id()->set_project("p");
+  request.mutable_execution_id()->set_domain("d");
+  request.mutable_execution_id()->set_name(name);
+  return request;
+}
+
+v1::ResolveDynamicRequest Dynamic(const std::string& name,
+                                  const std::string& parent,
+                                  const std::string& node_extra = "") {
+  v1::ResolveDynamicRequest dynamic;
+  *dynamic.mutable_execution_id() = DynamicParents(name).execution_id();
+  dynamic.set_parent_node_path(parent);
+  *dynamic.mutable_closure() = Closure(TaskNode("d0", "t", node_extra), "",
+                                       Task("t", R"("image": "i:1")"));
+  return dynamic;
+}
+
+TEST_F(OverrideServiceTest, DynamicUnderAPathTheExecutionLacksRecordsNothing) {
+  ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
+  for (const char* parent : {"zz/does-not-exist", "n1", "n0x", "n1/n0"}) {
+    auto result = service_.ResolveDynamic(Dynamic("e", parent), kFar, &stats_);
+    ASSERT_EQ(result.status().code(), absl::StatusCode::kNotFound) << parent;
+    ASSERT_EQ(result.violations().size(), 1u);
+    EXPECT_EQ(result.violations()[0].field(), "parent_node_path");
+    EXPECT_EQ(result.violations()[0].reason(), "UNKNOWN_NODE_PATH");
+    EXPECT_NE(result.status().message().find(parent), std::string::npos);
+    EXPECT_EQ(service_.GetResolved(Get("e", absl::StrCat(parent, "/d0")),
+                                   &stats_)
+                  .status()
+                  .code(),
+              absl::StatusCode::kNotFound);
+  }
+}
+
+TEST_F(OverrideServiceTest, DynamicUnderAnyTaskNodeOrBeneathOneIsAccepted) {
+  ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
+  // n2 no hook covers; n0/d0 and n2/inner came from dynamic tasks.
+  for (const char* parent : {"n2", "n0", "n0/d0", "n2/inner"}) {
+    auto result = service_.ResolveDynamic(
+        Dynamic("e", parent, Hook("own", R"({"retries": 7})")), kFar, &stats_);
+    ASSERT_TRUE(result.ok()) << parent << ": " << result.status();
+  }
+}
+
+TEST_F(OverrideServiceTest, DynamicRedeclaringAParentHookWithOtherDefaults) {
+  ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
+  // As in a static closure, one name must mean one set of node defaults.
+  auto conflict =
+      service_.ResolveDynamic(Dynamic("e", "n0", Hook("train")), kFar, &stats_);
+  ASSERT_EQ(conflict.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(conflict.status().message().find("different defaults"),
+            std::string::npos);
+  EXPECT_EQ(service_.GetResolved(Get("e", "n0/d0"), &stats_).status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(OverrideServiceTest, DynamicRedeclaringAParentHookJoinsItsGroup) {
+  ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
+  auto joined = service_.ResolveDynamic(
+      Dynamic("e", "n0", Hook("train", R"({"retries": 2})")), kFar, &stats_);
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  ASSERT_EQ(joined->nodes_size(), 1);
+  EXPECT_EQ(joined->nodes(0).hooks_size(), 1);
+  // The parent's node defaults and the defaults of the workflow around it.
+  EXPECT_EQ(joined->nodes(0).overrides().retries(), 2);
+  EXPECT_EQ(joined->nodes(0).overrides().cache_version(), "w1");
+}
+
+TEST_F(OverrideServiceTest, RecordsKeepTheExplanationAndTheWarnings) {
+  v1::ResolveRequest request = Request("e", 3);
+  request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);
+  (*request.mutable_execution_overrides())["tarin"].set_retries(1);
+  auto resolved = service_.Resolve(request, kFar, &stats_);
+  ASSERT_TRUE(resolved.ok()) << resolved.status();
+  EXPECT_EQ(resolved->nodes(0).provenance_size(), 0);  // not asked for
+  v1::GetResolvedRequest get = Get("e", "n0");
+  auto plain = service_.GetResolved(get, &stats_);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->nodes(0).provenance_size(), 0);
+  get.set_explain(true);
+  auto explained = service_.GetResolved(get, &stats_);
+  ASSERT_TRUE(explained.ok());
+  bool retries_from_execution = false;
+  for (const auto& entry : explained->nodes(0).provenance()) {
+    retries_from_execution |= entry.field() == "retries" &&
+                              entry.assignment().layer() == v1::EXECUTION &&
+                              entry.assignment().hook() == "train";
+  }
+  EXPECT_TRUE(retries_from_execution);
+  EXPECT_EQ(explained->nodes(0).effective().retries(), 3);
+  ASSERT_EQ(explained->warnings_size(), 1);
+  EXPECT_EQ(explained->warnings(0).reason(), "UNKNOWN_HOOK");
+}
+
 }  // namespace
 }  // namespace flyteoverride::server
