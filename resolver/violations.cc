@@ -3,8 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
-#include "flyteidl/core/workflow.pb.h"
 
 namespace flyteoverride::resolver {
 
@@ -21,20 +19,20 @@ v1::Violation MakeViolation(std::string field, std::string description,
   return violation;
 }
 
-v1::Violation UnknownOverrideField(absl::string_view map,
-                                   const std::string& hook,
-                                   absl::string_view path, v1::Layer layer) {
-  const google::protobuf::Descriptor& type =
-      *flyteidl::core::TaskNodeOverrides::descriptor();
-  std::vector<std::string> known;
-  for (int i = 0; i < type.field_count(); ++i)
-    known.push_back(type.field(i)->json_name());
+v1::Violation OverrideDocumentProblem(absl::string_view map,
+                                      const std::string& hook,
+                                      absl::string_view path, v1::Layer layer,
+                                      absl::string_view reason,
+                                      absl::string_view detail) {
+  const std::string where = absl::StrCat("the overrides for hook \"", hook, "\"");
   v1::Violation violation = MakeViolation(
-      absl::StrCat(map, "[", hook, "].", path),
-      absl::StrCat("unknown field \"", path, "\" in the overrides for hook \"",
-                   hook, "\"; TaskNodeOverrides has ",
-                   absl::StrJoin(known, ", ")),
-      "UNKNOWN_FIELD", v1::Violation::INVALID_VALUE);
+      absl::StrCat(map, "[", hook, "]", path.empty() ? "" : ".", path),
+      reason == "UNKNOWN_FIELD"
+          ? absl::StrCat("unknown field \"", path, "\" in ", where, "; ",
+                         detail)
+          : absl::StrCat(path.empty() ? "" : absl::StrCat(path, " in "),
+                         where, ": ", detail),
+      std::string(reason), v1::Violation::INVALID_VALUE);
   violation.set_hook(hook);
   violation.set_layer(layer);
   return violation;

@@ -15,12 +15,16 @@ v1::Violation MakeViolation(std::string field, std::string description,
                             v1::Violation::Category category,
                             std::string node_path = "");
 
-// A member of a user's override document that TaskNodeOverrides lacks:
-// `map` names the map ("execution_overrides"), `path` the member below the
-// hook's document ("resources.limit"). Names the fields it could have been.
-v1::Violation UnknownOverrideField(absl::string_view map,
-                                   const std::string& hook,
-                                   absl::string_view path, v1::Layer layer);
+// A problem in a user's override document (one hook's TaskNodeOverrides in
+// map `map`, "execution_overrides", feeding `layer`), as the strict JSON
+// reader reports it: `path` below the hook's document ("resources.limit";
+// "" for the document itself), `reason` (UNKNOWN_FIELD, WRONG_TYPE, ...)
+// and `detail` (for an unknown field, the fields it could have been).
+v1::Violation OverrideDocumentProblem(absl::string_view map,
+                                      const std::string& hook,
+                                      absl::string_view path, v1::Layer layer,
+                                      absl::string_view reason,
+                                      absl::string_view detail);
 
 // "project/domain/name@version", the form FlyteConsole shows.
 std::string IdentifierString(const flyteidl::core::Identifier& id);

@@ -25,32 +25,39 @@ HttpResponse Json(const google::protobuf::Message& message) {
   return {200, kJson, encoding::DeterministicJson(message, false)};
 }
 
-// A violation for an unknown JSON member; inside an override map it is the
-// one overridectl reports for the same member (naming the hook and layer).
-v1::Violation UnknownMember(const std::string& path) {
+// A problem the strict reader found in a body; inside an override map it is
+// the violation overridectl reports for the same member (naming the hook
+// and layer).
+v1::Violation BodyProblem(const encoding::JsonProblem& problem) {
+  const std::string& path = problem.path;
   for (const auto& [map, layer] :
        {std::pair<absl::string_view, v1::Layer>{"launch_plan_overrides",
                                                 v1::LAUNCH_PLAN},
         {"execution_overrides", v1::EXECUTION}}) {
     if (!absl::StartsWith(path, absl::StrCat(map, "["))) continue;
-    const size_t end = path.find("].", map.size());
+    const size_t end = path.find(']', map.size());
     if (end == std::string::npos) break;
-    return resolver::UnknownOverrideField(
-        map, path.substr(map.size() + 1, end - map.size() - 1),
-        absl::string_view(path).substr(end + 2), layer);
+    absl::string_view below = absl::string_view(path).substr(end + 1);
+    absl::ConsumePrefix(&below, ".");
+    return resolver::OverrideDocumentProblem(
+        map, path.substr(map.size() + 1, end - map.size() - 1), below, layer,
+        problem.reason(), problem.detail);
   }
   return resolver::MakeViolation(
-      path, absl::StrCat("unknown field \"", path, "\""), "UNKNOWN_FIELD",
-      v1::Violation::INVALID_VALUE);
+      path,
+      problem.kind == encoding::JsonProblem::Kind::kUnknownField
+          ? absl::StrCat("unknown field \"", path, "\"; ", problem.detail)
+          : absl::StrCat(path, ": ", problem.detail),
+      problem.reason(), v1::Violation::INVALID_VALUE);
 }
 
-// Members outside the closure are read strictly: each unknown one becomes a
-// violation, never silently dropped; the closure leniently, as flytectl's
-// JSON carries fields the subset omits.
-// Unknown members inside override maps go to `in_maps`, to be reported with
-// the resolve's own violations; any other unknown member fails the call
-// here. `closure` receives the body's closure as written, for a rewritten
-// closure to be laid back over it.
+// Members outside the closure are read strictly: each problem becomes a
+// violation, never silently dropped or guessed at; the closure leniently,
+// as flytectl's JSON carries fields the subset omits. Unknown or repeated
+// members inside override maps go to `in_maps`, to be reported with the
+// resolve's own violations; any other problem fails the call here, with
+// every problem found. `closure` receives the body's closure as written,
+// for a rewritten closure to be laid back over it.
 template <typename Request>
 Outcome ParseBody(const std::string& body, Request* request,
                   google::protobuf::Value* closure,
@@ -65,18 +72,21 @@ Outcome ParseBody(const std::string& body, Request* request,
     *closure = std::move(it->second);
     fields->erase(it);
   }
-  std::vector<v1::Violation> elsewhere;
-  for (const std::string& path :
-       encoding::UnknownJsonFields(document, *Request::descriptor(), "")) {
-    v1::Violation violation = UnknownMember(path);
-    (violation.hook().empty() ? elsewhere : *in_maps)
-        .push_back(std::move(violation));
+  std::vector<v1::Violation> refused;
+  for (const encoding::JsonProblem& problem :
+       encoding::CheckJson(document, *Request::descriptor(), "")) {
+    v1::Violation violation = BodyProblem(problem);
+    const bool deferred =
+        !violation.hook().empty() &&
+        (problem.kind == encoding::JsonProblem::Kind::kUnknownField ||
+         problem.kind == encoding::JsonProblem::Kind::kDuplicateField);
+    (deferred ? *in_maps : refused).push_back(std::move(violation));
   }
-  if (!elsewhere.empty()) {
-    elsewhere.insert(elsewhere.end(), in_maps->begin(), in_maps->end());
-    std::string message =
-        absl::StrCat("unknown field \"", elsewhere[0].field(), "\"");
-    return Outcome(absl::InvalidArgumentError(message), std::move(elsewhere));
+  if (!refused.empty()) {
+    std::string message = absl::StrCat(refused[0].field(), ": ",
+                                       refused[0].description());
+    refused.insert(refused.end(), in_maps->begin(), in_maps->end());
+    return Outcome(absl::InvalidArgumentError(message), std::move(refused));
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
@@ -161,6 +171,8 @@ HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
   if (auto node = http.query.find("node"); node != http.query.end()) {
     request.set_node_path(node->second);
   }
+  if (auto explain = http.query.find("explain"); explain != http.query.end())
+    request.set_explain(explain->second == "true" || explain->second == "1");
   v1::GetResolvedResponse response;
   const Outcome outcome =
       runner_->Run("GetResolved", ExecutionName(request.execution_id()),

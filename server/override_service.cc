@@ -209,19 +209,29 @@ Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
     v1::ResolveResponse fresh) const {
   auto recorded = store_->GetNodes(key, "");
   if (!recorded.ok()) return recorded.status();
-  bool same = recorded->size() == static_cast<size_t>(fresh.nodes_size());
-  for (size_t i = 0; same && i < recorded->size(); ++i) {
-    const v1::ResolvedNode& was = (*recorded)[i].node();
-    const v1::ResolvedNode& now = fresh.nodes(static_cast<int>(i));
-    same = was.node_path() == now.node_path() &&
-           encoding::DeterministicBytes(was.overrides()) ==
-               encoding::DeterministicBytes(now.overrides());
+  // The record also holds the nodes dynamic tasks added since; the answer
+  // to Resolve is the closure's own nodes (both lists are sorted by path).
+  std::vector<v1::ResolvedNode> own;
+  size_t r = 0;
+  for (const v1::ResolvedNode& now : fresh.nodes()) {
+    while (r < recorded->size() &&
+           (*recorded)[r].node().node_path() < now.node_path()) {
+      ++r;
+    }
+    if (r == recorded->size()) break;
+    if ((*recorded)[r].node().node_path() == now.node_path())
+      own.push_back(std::move(*(*recorded)[r].mutable_node()));
+  }
+  bool same = own.size() == static_cast<size_t>(fresh.nodes_size());
+  for (size_t i = 0; same && i < own.size(); ++i) {
+    same = encoding::DeterministicBytes(own[i].overrides()) ==
+           encoding::DeterministicBytes(
+               fresh.nodes(static_cast<int>(i)).overrides());
   }
   if (same) return fresh;
   v1::ResolveResponse replay;
   replay.set_input_digest(fresh.input_digest());
-  for (v1::StoredNode& node : *recorded)
-    *replay.add_nodes() = std::move(*node.mutable_node());
+  for (v1::ResolvedNode& node : own) *replay.add_nodes() = std::move(node);
   if (!explain) DropExplanation(&replay);
   *replay.add_warnings() = resolver::MakeViolation(
       "",
@@ -319,8 +329,10 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   *resolve.mutable_execution_overrides() = header->maps.execution_overrides();
   *resolve.mutable_options() = request.options();
   // Dynamic nodes are applied by propeller as they come; there is no
-  // closure for FlyteAdmin to swap. Records keep the explanation.
+  // closure for FlyteAdmin to swap. The maps were judged when recorded, so
+  // unknown_hooks changes nothing. Records keep the explanation.
   resolve.mutable_options()->clear_rewrite_closure();
+  resolve.mutable_options()->clear_unknown_hooks();
   resolve.mutable_options()->set_explain(true);
   absl::StatusOr<pipeline::ResolveOutcome> result =
       pipeline::ResolveExecution(resolve, context, options_);

@@ -160,6 +160,22 @@ TEST_F(OverrideServiceTest, DynamicNodesInheritTheParentsHooksAndAreRecorded) {
             absl::StatusCode::kAlreadyExists);
 }
 
+TEST_F(OverrideServiceTest, ARepeatedResolveAnswersTheClosuresOwnNodes) {
+  auto first = service_.Resolve(Request("e", 3), kFar, &stats_);
+  ASSERT_TRUE(first.ok());
+  v1::ResolveDynamicRequest dynamic;
+  *dynamic.mutable_execution_id() = Request("e", 3).execution_id();
+  dynamic.set_parent_node_path("n0");
+  *dynamic.mutable_closure() =
+      Closure(TaskNode("d0", "t"), "", Task("t", R"("image": "i:1")"));
+  ASSERT_TRUE(service_.ResolveDynamic(dynamic, kFar, &stats_).ok());
+  // A retry of the same Resolve (FlyteAdmin's) after a dynamic task ran.
+  auto again = service_.Resolve(Request("e", 3), kFar, &stats_);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->SerializeAsString(), first->SerializeAsString());
+  EXPECT_EQ(again->warnings_size(), 0);
+}
+
 TEST_F(OverrideServiceTest, DynamicOfAnUnknownExecutionIsNotFound) {
   v1::ResolveDynamicRequest dynamic;
   *dynamic.mutable_execution_id() = Request("nope", 3).execution_id();

@@ -189,5 +189,62 @@ TEST(Http, RewrittenClosureKeepsWhatTheSubsetDoesNotDeclare) {
   EXPECT_THAT(result.body, HasSubstr("\"nodes\""));
 }
 
+// What the protobuf JSON parser alone would take silently: one field under
+// two spellings (last wins), an object where a list belongs, an unknown enum
+// value (read as the default). Each is refused, every one in one answer,
+// naming its field; and the record is not written.
+TEST(Http, LenientJsonShapesAreRefusedEachNamingItsField) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const int port = harness.http_port();
+  const std::string closure =
+      tools::ReadFile("examples/training_pipeline/closure.json").value_or("{}");
+  HttpResult result = HttpCall(
+      port, "POST", "/v1/resolve",
+      absl::StrCat(
+          R"({"closure": )", closure,
+          R"(, "executionId": {"project": "p", "domain": "d", "name": "x"},
+              "options": {"unknownHooks": "BOGUS"},
+              "executionOverrides": {"train": {
+                "containerImage": "a:1", "container_image": "b:1",
+                "resources": {"requests": {"name": "MEMORY", "value": "8Gi"}}}}})"));
+  ASSERT_EQ(result.status, 400) << result.body;
+  EXPECT_THAT(result.body, HasSubstr(R"("reason":"BAD_ENUM_VALUE")"));
+  EXPECT_THAT(result.body, HasSubstr(R"("field":"options.unknown_hooks")"));
+  EXPECT_THAT(result.body, HasSubstr(R"("reason":"DUPLICATE_FIELD")"));
+  EXPECT_THAT(result.body,
+              HasSubstr(R"("field":"execution_overrides[train].container_image")"));
+  EXPECT_THAT(result.body, HasSubstr(R"("reason":"WRONG_TYPE")"));
+  EXPECT_THAT(result.body, HasSubstr("expected a list of ResourceEntry"));
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/executions/p/d/x").status, 404);
+
+  // The short spelling users write is refused too, with the name to use.
+  result = HttpCall(port, "POST", "/v1/resolve",
+                    absl::StrCat(R"({"closure": )", closure,
+                                 R"(, "options": {"unknownHooks": "WARN"}})"));
+  ASSERT_EQ(result.status, 400) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("did you mean UNKNOWN_HOOKS_WARN?"));
+}
+
+// GET /v1/executions/...?explain=true: why a recorded task got its values.
+TEST(Http, RecordedExecutionsExplainOnRequest) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const int port = harness.http_port();
+  ASSERT_EQ(HttpCall(port, "POST", "/v1/resolve",
+                     ExampleJson("training_pipeline",
+                                 R"(, "executionId": {"project": "p",
+                                    "domain": "d", "name": "why"})"))
+                .status,
+            200);
+  HttpResult plain =
+      HttpCall(port, "GET", "/v1/executions/p/d/why?node=n1/n0");
+  ASSERT_EQ(plain.status, 200) << plain.body;
+  EXPECT_THAT(plain.body, Not(HasSubstr("\"provenance\"")));
+  HttpResult explained =
+      HttpCall(port, "GET", "/v1/executions/p/d/why?node=n1/n0&explain=true");
+  ASSERT_EQ(explained.status, 200) << explained.body;
+  EXPECT_THAT(explained.body, HasSubstr("\"provenance\""));
+  EXPECT_THAT(explained.body, HasSubstr("\"effective\""));
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -43,17 +44,59 @@ bool IsFreeForm(absl::string_view key) {
          key == "podSpec";
 }
 
-void Emit(const YAML::Node& node, bool typed, std::string* out) {
+// YAML (or JSON, which YAML reads too) as JSON text, with where each value
+// stood and which keys were given twice.
+struct Reading {
+  std::string json;
+  // Line (1-based) by LinePath of the value's path from the document root.
+  absl::flat_hash_map<std::string, int> lines;
+  struct Duplicate {
+    std::string path;  // as written, "train.retries"
+    int first_line;
+    int line;
+  };
+  std::vector<Duplicate> duplicates;
+};
+
+// A path folded so that the strict reader's form ("resources.requests[0]",
+// proto names) and the document's ("resources.requests.0", JSON names) meet.
+std::string LinePath(absl::string_view path) {
+  std::string out;
+  for (char c : path) {
+    if (c == '_') continue;
+    out += (c == '.' || c == '[' || c == ']') ? '/' : absl::ascii_tolower(c);
+  }
+  std::string folded;  // "a//b" from "a[0].b" -> "a/b"
+  for (char c : out) {
+    if (c == '/' && !folded.empty() && folded.back() == '/') continue;
+    folded += c;
+  }
+  if (!folded.empty() && folded.back() == '/') folded.pop_back();
+  return folded;
+}
+
+void Emit(const YAML::Node& node, bool typed, const std::string& path,
+          Reading* reading) {
+  std::string* out = &reading->json;
+  reading->lines.try_emplace(LinePath(path), node.Mark().line + 1);
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       *out += "{";
       bool first = true;
+      absl::flat_hash_map<std::string, int> keys;  // key -> line
       for (const auto& entry : node) {
+        const std::string key = entry.first.Scalar();
+        const std::string child =
+            path.empty() ? key : absl::StrCat(path, ".", key);
+        const int line = entry.first.Mark().line + 1;
+        if (auto [it, fresh] = keys.try_emplace(key, line); !fresh) {
+          reading->duplicates.push_back({child, it->second, line});
+          continue;  // the first stands, and the user is told
+        }
         if (!first) *out += ",";
         first = false;
-        const std::string key = entry.first.Scalar();
         *out += encoding::JsonQuoted(key) + ":";
-        Emit(entry.second, typed || IsFreeForm(key), out);
+        Emit(entry.second, typed || IsFreeForm(key), child, reading);
       }
       *out += "}";
       return;
@@ -62,7 +105,7 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
       *out += "[";
       for (size_t i = 0; i < node.size(); ++i) {
         if (i > 0) *out += ",";
-        Emit(node[i], typed, out);
+        Emit(node[i], typed, absl::StrCat(path, ".", i), reading);
       }
       *out += "]";
       return;
@@ -76,6 +119,31 @@ void Emit(const YAML::Node& node, bool typed, std::string* out) {
     default:
       *out += "null";
   }
+}
+
+absl::StatusOr<Reading> ReadYaml(absl::string_view text) {
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    Reading reading;
+    if (root.IsNull()) {
+      reading.json = "{}";
+    } else {
+      Emit(root, false, "", &reading);
+    }
+    return reading;
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("YAML: ", e.what()));
+  }
+}
+
+// "FILE:LINE: " for a problem at `path` below the document root, as far as
+// the reading knows; "FILE: " or "" otherwise.
+std::string Where(absl::string_view file, const Reading& reading,
+                  absl::string_view path) {
+  if (file.empty()) return "";
+  auto it = reading.lines.find(LinePath(path));
+  if (it == reading.lines.end()) return absl::StrCat(file, ": ");
+  return absl::StrCat(file, ":", it->second, ": ");
 }
 
 }  // namespace
@@ -111,36 +179,62 @@ absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(
 absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
                                                    bool yaml,
                                                    absl::string_view field,
-                                                   v1::Layer layer) {
-  std::string json(text);
-  if (yaml) {
-    auto converted = YamlToJson(text);
-    if (!converted.ok()) return converted.status();
-    json = *std::move(converted);
+                                                   v1::Layer layer,
+                                                   absl::string_view file) {
+  // JSON is read as YAML too, for the lines of its problems and the keys it
+  // repeats; JSON that YAML refuses (tabs before a key) is read as JSON.
+  absl::StatusOr<Reading> reading = ReadYaml(text);
+  if (!reading.ok()) {
+    if (yaml) return reading.status();
+    reading = Reading{std::string(text)};
   }
   google::protobuf::Value document;
-  auto status = google::protobuf::util::JsonStringToMessage(json, &document);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(reading->json, &document);
   if (!status.ok() || !document.has_struct_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "override map: not a JSON object keyed by hook name",
         status.ok() ? "" : absl::StrCat(" (", status.ToString(), ")")));
   }
   ParsedOverrideMap parsed;
+  for (const Reading::Duplicate& twice : reading->duplicates) {
+    const size_t dot = twice.path.find('.');
+    v1::Violation violation = resolver::OverrideDocumentProblem(
+        field, twice.path.substr(0, dot),
+        dot == std::string::npos ? "" : twice.path.substr(dot + 1), layer,
+        "DUPLICATE_FIELD",
+        absl::StrCat("given twice (lines ", twice.first_line, " and ",
+                     twice.line, "); the first is read: give it once"));
+    if (!file.empty()) {
+      violation.set_description(
+          absl::StrCat(file, ":", twice.line, ": ", violation.description()));
+    }
+    parsed.problems.push_back(std::move(violation));
+  }
   for (const auto& [hook, overrides] : document.struct_value().fields()) {
-    for (const std::string& path : encoding::UnknownJsonFields(
+    for (const encoding::JsonProblem& problem : encoding::CheckJson(
              overrides, *flyteidl::core::TaskNodeOverrides::descriptor(), "")) {
-      parsed.unknown_fields.push_back(
-          resolver::UnknownOverrideField(field, hook, path, layer));
+      v1::Violation violation = resolver::OverrideDocumentProblem(
+          field, hook, problem.path, layer, problem.reason(), problem.detail);
+      const std::string path =
+          problem.path.empty() ? hook : absl::StrCat(hook, ".", problem.path);
+      violation.set_description(
+          absl::StrCat(Where(file, *reading, path), violation.description()));
+      parsed.problems.push_back(std::move(violation));
+      parsed.readable &=
+          problem.kind == encoding::JsonProblem::Kind::kUnknownField ||
+          problem.kind == encoding::JsonProblem::Kind::kDuplicateField;
     }
   }
-  std::sort(parsed.unknown_fields.begin(), parsed.unknown_fields.end(),
+  std::stable_sort(parsed.problems.begin(), parsed.problems.end(),
             [](const v1::Violation& a, const v1::Violation& b) {
               return a.field() < b.field();
             });
+  if (!parsed.readable) return parsed;
   JsonParseOptions options;
   options.ignore_unknown_fields = true;  // each one is reported above
   status = google::protobuf::util::JsonStringToMessage(
-      absl::StrCat("{\"hooks\":", json, "}"), &parsed.map, options);
+      absl::StrCat("{\"hooks\":", reading->json, "}"), &parsed.map, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("override map: ", status.ToString()));
@@ -149,15 +243,9 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
 }
 
 absl::StatusOr<std::string> YamlToJson(absl::string_view yaml) {
-  try {
-    YAML::Node root = YAML::Load(std::string(yaml));
-    if (root.IsNull()) return std::string("{}");
-    std::string out;
-    Emit(root, false, &out);
-    return out;
-  } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("YAML: ", e.what()));
-  }
+  absl::StatusOr<Reading> reading = ReadYaml(yaml);
+  if (!reading.ok()) return reading.status();
+  return std::move(reading->json);
 }
 
 }  // namespace flyteoverride::tools

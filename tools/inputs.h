@@ -20,21 +20,29 @@ absl::StatusOr<std::string> ReadFile(const std::string& path);
 absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(
     absl::string_view bytes);
 
-// An override map read from a user's file, with a violation per member that
-// TaskNodeOverrides does not know (strict: never silently dropped).
+// An override map read from a user's file, with every problem it has.
 struct ParsedOverrideMap {
   v1::OverrideMap map;
-  std::vector<v1::Violation> unknown_fields;
+  // Each problem names the hook and the layer, and its description starts
+  // with "FILE:LINE: " when a file was named: unknown members (never
+  // silently dropped), keys given twice, values of the wrong type or form,
+  // names an enum lacks. Sorted by field.
+  std::vector<v1::Violation> problems;
+  // False when a problem keeps the map from being read (a wrong type, an
+  // enum value); `map` is then empty. Unknown and repeated members do not.
+  bool readable = true;
 };
 
 // An override map `{hook: TaskNodeOverrides}`. `yaml` selects YAML (a superset
 // of JSON) over JSON. `field` names the map in violations
-// ("execution_overrides"), `layer` is the layer it feeds. Text that is not a
-// JSON object, or a value of the wrong type, is an INVALID_ARGUMENT status.
+// ("execution_overrides"), `layer` is the layer it feeds, `file` the file it
+// came from, for the lines in problems. Text that does not parse, or is not
+// an object, is an INVALID_ARGUMENT status.
 absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
                                                    bool yaml,
                                                    absl::string_view field,
-                                                   v1::Layer layer);
+                                                   v1::Layer layer,
+                                                   absl::string_view file = "");
 
 // YAML to JSON text. Plain scalars become JSON strings (the protobuf JSON
 // parser reads numbers and booleans from strings), except inside free-form

@@ -1,5 +1,7 @@
 #include "tools/inputs.h"
 
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace flyteoverride::tools {
@@ -25,7 +27,7 @@ train:
 )",
                        /*yaml=*/true, "execution_overrides", v1::EXECUTION);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  ASSERT_TRUE(parsed->unknown_fields.empty());
+  ASSERT_TRUE(parsed->problems.empty());
   const auto& train = parsed->map.hooks().at("train");
   EXPECT_EQ(train.retries(), 3);
   EXPECT_TRUE(train.has_cache());
@@ -48,22 +50,78 @@ TEST(Inputs, UnknownMembersAreReportedEachWithHookAndLayer) {
                                  /*yaml=*/false, "launch_plan_overrides",
                                  v1::LAUNCH_PLAN);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
-  ASSERT_EQ(parsed->unknown_fields.size(), 2u);
-  EXPECT_EQ(parsed->unknown_fields[0].field(),
+  ASSERT_EQ(parsed->problems.size(), 2u);
+  EXPECT_EQ(parsed->problems[0].field(),
             "launch_plan_overrides[a].timeout");
-  EXPECT_EQ(parsed->unknown_fields[0].hook(), "a");
-  EXPECT_EQ(parsed->unknown_fields[0].layer(), v1::LAUNCH_PLAN);
-  EXPECT_EQ(parsed->unknown_fields[1].field(),
+  EXPECT_EQ(parsed->problems[0].hook(), "a");
+  EXPECT_EQ(parsed->problems[0].layer(), v1::LAUNCH_PLAN);
+  EXPECT_EQ(parsed->problems[1].field(),
             "launch_plan_overrides[b].resources.limit");
   EXPECT_EQ(parsed->map.hooks().at("a").retries(), 1);
 }
 
-TEST(Inputs, NotAnObjectOrWrongTypesAreErrors) {
+TEST(Inputs, NotAnObjectOrNotYamlAreErrors) {
   EXPECT_FALSE(ParseOverrideMap("[1, 2]", false, "x", v1::EXECUTION).ok());
-  EXPECT_FALSE(ParseOverrideMap(R"({"a": {"retries": "many"}})", false, "x",
-                                v1::EXECUTION)
-                   .ok());
   EXPECT_FALSE(ParseOverrideMap("a: [b", true, "x", v1::EXECUTION).ok());
+}
+
+// Every shape problem of a file, each with its file, line, hook and field
+// path and what was expected; none stops the others from being found.
+TEST(Inputs, ShapeProblemsAreEachReportedWithFileLineHookAndField) {
+  auto parsed = ParseOverrideMap(R"(train:
+  retries: three
+  resources:
+    requests: {name: MEMORY, value: 8Gi}
+    limits:
+      - {name: memory, value: 8Gi}
+      - {name: CPU, valu: 2}
+  retries: 4
+evaluate:
+  containerImage: a
+  container_image: b
+)",
+                                 /*yaml=*/true, "execution_overrides",
+                                 v1::EXECUTION, "exec.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_FALSE(parsed->readable);
+  std::vector<std::string> lines;
+  for (const v1::Violation& v : parsed->problems) {
+    EXPECT_EQ(v.layer(), v1::EXECUTION);
+    EXPECT_FALSE(v.hook().empty());
+    lines.push_back(absl::StrCat(v.reason(), " ", v.field(), " | ",
+                                 v.description()));
+  }
+  EXPECT_THAT(
+      lines,
+      ::testing::ElementsAre(
+          "DUPLICATE_FIELD execution_overrides[evaluate].container_image | "
+          "exec.yaml:10: container_image in the overrides for hook "
+          "\"evaluate\": \"containerImage\" and \"container_image\" name the "
+          "same field; give it once",
+          "BAD_ENUM_VALUE execution_overrides[train].resources.limits[0].name "
+          "| exec.yaml:6: resources.limits[0].name in the overrides for hook "
+          "\"train\": \"memory\" is not a ResourceName; did you mean MEMORY? "
+          "(one of UNKNOWN, CPU, GPU, MEMORY, STORAGE, EPHEMERAL_STORAGE)",
+          "UNKNOWN_FIELD execution_overrides[train].resources.limits[1].valu "
+          "| exec.yaml:7: unknown field \"resources.limits[1].valu\" in the "
+          "overrides for hook \"train\"; ResourceEntry has name, value",
+          "WRONG_TYPE execution_overrides[train].resources.requests | "
+          "exec.yaml:4: resources.requests in the overrides for hook "
+          "\"train\": expected a list of ResourceEntry, got an object",
+          "DUPLICATE_FIELD execution_overrides[train].retries | exec.yaml:8: "
+          "retries in the overrides for hook \"train\": given twice (lines 2 "
+          "and 8); the first is read: give it once",
+          "WRONG_TYPE execution_overrides[train].retries | exec.yaml:2: "
+          "retries in the overrides for hook \"train\": expected a whole "
+          "number from -2147483648 to 2147483647, got \"three\""));
+}
+
+TEST(Inputs, JsonFilesHaveLinesToo) {
+  auto parsed = ParseOverrideMap("{\n  \"a\": {\n    \"retries\": true\n  }\n}",
+                                 /*yaml=*/false, "x", v1::EXECUTION, "f.json");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->problems.size(), 1u);
+  EXPECT_EQ(parsed->problems[0].description().substr(0, 9), "f.json:3:");
 }
 
 TEST(Inputs, ClosuresReadAsJsonOrBinary) {

@@ -119,23 +119,25 @@ absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> LoadClosure(
   return ParseClosure(*bytes);
 }
 
-absl::Status LoadMap(
+// Reads an override map file into `out`; its problems go to `problems`.
+// False when one of them keeps the map from being read.
+absl::StatusOr<bool> LoadMap(
     const std::string& path, absl::string_view field, v1::Layer layer,
     google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>* out,
-    std::vector<v1::Violation>* violations) {
+    std::vector<v1::Violation>* problems) {
   auto text = ReadFile(path);
   if (!text.ok()) return text.status();
   const bool yaml =
       absl::EndsWith(path, ".yaml") || absl::EndsWith(path, ".yml");
-  auto parsed = ParseOverrideMap(*text, yaml, field, layer);
+  auto parsed = ParseOverrideMap(*text, yaml, field, layer, path);
   if (!parsed.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", parsed.status().message()));
   }
   *out = std::move(*parsed->map.mutable_hooks());
-  for (auto& violation : parsed->unknown_fields)
-    violations->push_back(std::move(violation));
-  return absl::OkStatus();
+  for (auto& violation : parsed->problems)
+    problems->push_back(std::move(violation));
+  return parsed->readable;
 }
 
 const std::vector<std::string> kPolicyFlags = {"--policy", "--project",
@@ -199,25 +201,35 @@ bool ParseExecutionId(const std::string& text,
   return true;
 }
 
-// Prints violations as a resolve in process does: one line each, then
-// their count.
-void PrintViolations(const std::vector<v1::Violation>& violations) {
-  std::cerr << ViolationLines(violations, "error") << violations.size()
+// Prints a refusal's violations and warnings, the same wherever the
+// resolve ran: with --json, as one flyteoverride.v1.ErrorDetails on stdout
+// for scripts; else one line each on stderr, then the count.
+void PrintRefusal(const std::vector<v1::Violation>& violations,
+                  const std::vector<v1::Violation>& warnings, bool json) {
+  if (json) {
+    v1::ErrorDetails details;
+    for (const v1::Violation& v : violations) *details.add_violations() = v;
+    for (const v1::Violation& w : warnings) *details.add_warnings() = w;
+    std::cout << encoding::DeterministicJson(details, true) << "\n";
+    return;
+  }
+  std::cerr << ViolationLines(warnings, "warning")
+            << ViolationLines(violations, "error") << violations.size()
             << " violation" << (violations.size() == 1 ? "" : "s") << "\n";
 }
 
 // Prints a server's refusal, after `read` (problems found in the files
 // before the call); 1 when it judged the inputs, 2 when it could not be
 // reached or failed.
-int ReportRemote(const RemoteError& error,
+int ReportRemote(const RemoteError& error, bool json = false,
                  std::vector<v1::Violation> read = {}) {
-  std::cerr << ViolationLines(error.warnings, "warning");
   read.insert(read.end(), error.violations.begin(), error.violations.end());
   if (read.empty()) {
-    std::cerr << "error: " << absl::StatusCodeToString(error.status.code())
+    std::cerr << ViolationLines(error.warnings, "warning")
+              << "error: " << absl::StatusCodeToString(error.status.code())
               << ": " << error.status.message() << "\n";
   } else {
-    PrintViolations(read);
+    PrintRefusal(read, error.warnings, json);
   }
   switch (error.status.code()) {
     case absl::StatusCode::kInvalidArgument:
@@ -346,20 +358,27 @@ int Resolve(int argc, char** argv) {
   auto policy = LoadPolicy(args, *closure);
   if (!policy.ok()) return Fail(std::string(policy.status().message()));
   *request.mutable_closure() = *std::move(closure);
-  std::vector<v1::Violation> unknown_fields;
+  const bool json = args.switches["--json"];
+  std::vector<v1::Violation> unknown_fields;  // and every other file problem
+  bool readable = true;
   if (args.values.count("--launch-plan")) {
-    auto status = LoadMap(
+    auto read = LoadMap(
         args.values["--launch-plan"], "launch_plan_overrides", v1::LAUNCH_PLAN,
         request.mutable_launch_plan_overrides(), &unknown_fields);
-    if (!status.ok()) return Fail(std::string(status.message()));
+    if (!read.ok()) return Fail(std::string(read.status().message()));
+    readable &= *read;
   }
   if (args.values.count("--execution")) {
-    auto status = LoadMap(args.values["--execution"], "execution_overrides",
-                          v1::EXECUTION, request.mutable_execution_overrides(),
-                          &unknown_fields);
-    if (!status.ok()) return Fail(std::string(status.message()));
+    auto read = LoadMap(args.values["--execution"], "execution_overrides",
+                        v1::EXECUTION, request.mutable_execution_overrides(),
+                        &unknown_fields);
+    if (!read.ok()) return Fail(std::string(read.status().message()));
+    readable &= *read;
   }
-  const bool json = args.switches["--json"];
+  if (!readable) {  // nothing to resolve: the files' problems are all there is
+    PrintRefusal(unknown_fields, {}, json);
+    return 1;
+  }
   const bool explain = args.switches["--explain"];
   const bool remote = args.values.count("--server") > 0;
   if (args.values.count("--execution-id")) {
@@ -389,14 +408,14 @@ int Resolve(int argc, char** argv) {
     v1::ResolveResponse response;
     RemoteError remote_error;
     if (!(*client)->Resolve(request, &response, &remote_error))
-      return ReportRemote(remote_error, std::move(unknown_fields));
+      return ReportRemote(remote_error, json, std::move(unknown_fields));
     std::vector<v1::Violation> warnings(response.warnings().begin(),
                                         response.warnings().end());
-    std::cerr << ViolationLines(warnings, "warning");
     if (!unknown_fields.empty()) {
-      PrintViolations(unknown_fields);
+      PrintRefusal(unknown_fields, warnings, json);
       return 1;
     }
+    std::cerr << ViolationLines(warnings, "warning");
     if (rewrite) {
       auto status = WriteRewrittenClosure(
           rewrite_out, *closure_text,
@@ -424,11 +443,11 @@ int Resolve(int argc, char** argv) {
   v1::ResolveResponse& response = result->response;
   std::vector<v1::Violation> warnings(response.warnings().begin(),
                                       response.warnings().end());
-  std::cerr << ViolationLines(warnings, "warning");
   if (!result->ok()) {
-    PrintViolations(result->violations);
+    PrintRefusal(result->violations, warnings, json);
     return 1;
   }
+  std::cerr << ViolationLines(warnings, "warning");
   if (rewrite) {
     auto status = WriteRewrittenClosure(
         rewrite_out, *closure_text, result->rewritten_closure_bytes,
