@@ -19,15 +19,35 @@
 
 namespace {
 
+constexpr char kUsage[] =
+    "usage: override-resolver [--config FILE] [--grpc-port N] [--http-port N]\n"
+    "                         [--log-level trace|debug|info|warn|error]\n"
+    "       override-resolver --help | --version\n"
+    "Resolves Flyte runtime-override hooks over gRPC and HTTP/JSON.\n"
+    "Every key of the YAML config has a default (docs/configuration.md);\n"
+    "the flags override the config's server ports and log level.\n";
+
+// The API's version and the build's; the same binary answers both.
+constexpr char kVersion[] = "override-resolver flyteoverride.v1 (API v1)\n";
+
 struct Flags {
   std::string config_file;
   std::string grpc_port, http_port, log_level;
+  bool help = false, version = false;
 };
 
 bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string value;
+    if (arg == "--help" || arg == "-h") {
+      flags->help = true;
+      continue;
+    }
+    if (arg == "--version") {
+      flags->version = true;
+      continue;
+    }
     if (size_t eq = arg.find('='); eq != std::string::npos) {
       value = arg.substr(eq + 1);
       arg = arg.substr(0, eq);
@@ -48,7 +68,8 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
     } else {
       *error = absl::StrCat(
           "unknown flag ", arg,
-          "; flags: --config FILE --grpc-port N --http-port N --log-level L");
+          "; flags: --config FILE --grpc-port N --http-port N --log-level L "
+          "--help --version");
       return false;
     }
   }
@@ -99,6 +120,10 @@ int main(int argc, char** argv) {
   std::string error;
   if (!ParseFlags(argc, argv, &flags, &error))
     return Fail(absl::InvalidArgumentError(error));
+  if (flags.help || flags.version) {
+    std::fputs(flags.help ? kUsage : kVersion, stdout);
+    return 0;
+  }
   // The reloader reads the file, so that it sees every later change.
   std::unique_ptr<ConfigReloader> reloader;
   if (!flags.config_file.empty()) {

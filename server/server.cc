@@ -86,6 +86,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       absl::StrCat(config.bind_address, ":", config.grpc_port), *credentials,
       &server->grpc_port_);
   builder.RegisterService(server->grpc_service_.get());
+  // gRPC shares a port with any process that asks by default: a second
+  // server on the same port would start, and clients would be balanced
+  // between two stores. Without it, the second start fails ("address in
+  // use").
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
   // Threads for running and queued calls, and a few for health and reflection;

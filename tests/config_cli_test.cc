@@ -85,5 +85,40 @@ INSTANTIATE_TEST_SUITE_P(
       return std::string(info.param.name);
     });
 
+// --help, -h and --version answer and exit 0, starting nothing.
+TEST(Flags, HelpAndVersionPrintAndExitZero) {
+  for (const char* flag : {"--help", "-h", "--version"}) {
+    Child child({ServerBinary(), flag});
+    ASSERT_TRUE(child.running());
+    const std::string first = child.ReadStdoutLine(absl::Seconds(30));
+    const int status = child.Wait(absl::Seconds(30));
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        << flag << ": wait status " << status;
+    EXPECT_THAT(first, HasSubstr("override-resolver")) << flag;
+    EXPECT_THAT(first, testing::Not(HasSubstr("serving"))) << flag;
+  }
+}
+
+// gRPC would let a second server share the port (SO_REUSEPORT) and balance
+// clients between two stores; the second start must fail instead.
+TEST(Flags, ASecondServerOnTheSamePortFailsToStart) {
+  const std::string path = absl::StrCat(TmpDir(), "/memory.yaml");
+  ASSERT_TRUE(WriteFile(path, "storage:\n  driver: memory\n"));
+  Child first({ServerBinary(), "--config", path, "--grpc-port", "0",
+               "--http-port", "0"});
+  int grpc_port = 0, http_port = 0;
+  ASSERT_TRUE(ParseServingLine(first.ReadStdoutLine(absl::Seconds(30)),
+                               &grpc_port, &http_port));
+  Child second({ServerBinary(), "--config", path, "--grpc-port",
+                absl::StrCat(grpc_port), "--http-port", "0"});
+  const std::string line = second.ReadStdoutLine(absl::Seconds(30));
+  const std::string stderr_text = second.ReadStderr(absl::Seconds(30));
+  const int status = second.Wait(absl::Seconds(30));
+  EXPECT_THAT(line, testing::Not(HasSubstr("serving")));
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0)
+      << "wait status " << status;
+  EXPECT_THAT(stderr_text, HasSubstr(absl::StrCat(":", grpc_port)));
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests
