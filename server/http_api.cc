@@ -18,7 +18,8 @@ namespace {
 constexpr char kJson[] = "application/json";
 
 HttpResponse Error(const Outcome& outcome) {
-  return {HttpStatusFor(outcome.status.code()), kJson, HttpErrorBody(outcome)};
+  return {HttpStatusFor(outcome), kJson, HttpErrorBody(outcome),
+          RetryAfterSeconds(outcome)};
 }
 
 HttpResponse Json(const google::protobuf::Message& message) {

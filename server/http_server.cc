@@ -30,6 +30,10 @@ struct HttpCallbacks {
         MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
                             reply.content_type.c_str());
+    if (reply.retry_after_seconds > 0) {
+      MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
+                              std::to_string(reply.retry_after_seconds).c_str());
+    }
     const MHD_Result result =
         MHD_queue_response(connection, reply.status, response);
     MHD_destroy_response(response);

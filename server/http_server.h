@@ -25,6 +25,7 @@ struct HttpResponse {
   int status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  int retry_after_seconds = 0;  // a Retry-After header when positive
 };
 
 struct HttpServerOptions {

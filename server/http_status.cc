@@ -37,6 +37,19 @@ int HttpStatusFor(absl::StatusCode code) {
   }
 }
 
+int HttpStatusFor(const Outcome& outcome) {
+  if (outcome.status.code() == absl::StatusCode::kResourceExhausted &&
+      !outcome.violations.empty()) {
+    return 413;
+  }
+  return HttpStatusFor(outcome.status.code());
+}
+
+int RetryAfterSeconds(const Outcome& outcome) {
+  const int status = HttpStatusFor(outcome);
+  return status == 429 || status == 503 ? 1 : 0;
+}
+
 std::string HttpErrorBody(const Outcome& outcome) {
   v1::HttpError body;
   body.set_code(static_cast<int>(outcome.status.code()));

@@ -15,6 +15,25 @@ TEST(HttpStatus, CodesMapToHttpStatuses) {
   EXPECT_EQ(HttpStatusFor(absl::StatusCode::kDeadlineExceeded), 504);
 }
 
+// A client that retries on 429 must never loop on a request that cannot
+// succeed: a limit is 413, overload 429 with Retry-After.
+TEST(HttpStatus, ALimitIs413AndOverloadIs429WithRetryAfter) {
+  v1::Violation limit;
+  limit.set_reason("LIMIT_EXCEEDED");
+  limit.set_category(v1::Violation::LIMIT_EXCEEDED);
+  const Outcome too_big(absl::ResourceExhaustedError("too many nodes"),
+                        {limit});
+  EXPECT_EQ(HttpStatusFor(too_big), 413);
+  EXPECT_EQ(RetryAfterSeconds(too_big), 0);
+  const Outcome busy(absl::ResourceExhaustedError("at capacity"));
+  EXPECT_EQ(HttpStatusFor(busy), 429);
+  EXPECT_EQ(RetryAfterSeconds(busy), 1);
+  const Outcome down(absl::UnavailableError("storage down"));
+  EXPECT_EQ(HttpStatusFor(down), 503);
+  EXPECT_EQ(RetryAfterSeconds(down), 1);
+  EXPECT_EQ(RetryAfterSeconds(Outcome(absl::InvalidArgumentError("bad"))), 0);
+}
+
 TEST(HttpStatus, BodyCarriesCodeMessageAndEveryViolation) {
   v1::Violation violation;
   violation.set_field("f");

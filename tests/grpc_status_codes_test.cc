@@ -11,6 +11,7 @@
 #include "flyteoverride/v1/resolver.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/rpc/error_details.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/rpc/status.pb.h"
 #include "gtest/gtest.h"
 #include "config/config.h"
@@ -210,6 +211,14 @@ TEST(StatusCodes, TooManyNodeInstancesIsResourceExhausted) {
   status = harness.Resolve(BigRequest(100), &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(response.nodes_size(), 100);
+
+  // Over HTTP a limit is 413, never 429: the same request cannot succeed,
+  // so a client that retries on 429 must not be told to.
+  std::string body;
+  ASSERT_TRUE(google::protobuf::util::MessageToJsonString(request, &body).ok());
+  HttpResult http = HttpCall(harness.http_port(), "POST", "/v1/resolve", body);
+  EXPECT_EQ(http.status, 413) << http.body;
+  EXPECT_THAT(http.body, HasSubstr("LIMIT_EXCEEDED"));
 }
 
 TEST(StatusCodes, OverloadIsResourceExhausted) {
