@@ -72,10 +72,10 @@ Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
            {{"rpc", std::string(rpc)},
             {"execution", stats.execution.empty() ? std::string(execution)
                                                   : stats.execution},
-            {"nodes", absl::StrCat(stats.nodes)},
-            {"hooks", absl::StrCat(stats.hooks)},
+            {"nodes", stats.nodes},
+            {"hooks", stats.hooks},
             {"code", code},
-            {"latency_ms", absl::StrFormat("%.3f", seconds * 1000)},
+            {"latency_ms", seconds * 1000},
             {"error", std::string(status.message())}});
   return outcome;
 }

@@ -50,15 +50,17 @@ void LogEvent(spdlog::level::level_enum level, absl::string_view event,
   std::string line;
   if (json_format) {
     line = absl::StrCat("\"event\":", encoding::JsonQuoted(event));
-    for (const auto& [key, value] : fields) {
-      if (value.empty()) continue;
-      absl::StrAppend(&line, ",\"", key, "\":", encoding::JsonQuoted(value));
+    for (const LogField& field : fields) {
+      if (field.value.empty()) continue;
+      absl::StrAppend(&line, ",\"", field.key, "\":",
+                      field.number ? field.value
+                                   : encoding::JsonQuoted(field.value));
     }
   } else {
     line = std::string(event);
-    for (const auto& [key, value] : fields) {
-      if (!value.empty())
-        absl::StrAppend(&line, " ", key, "=", TextValue(value));
+    for (const LogField& field : fields) {
+      if (!field.value.empty())
+        absl::StrAppend(&line, " ", field.key, "=", TextValue(field.value));
     }
   }
   spdlog::log(level, "{}", line);

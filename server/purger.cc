@@ -32,7 +32,7 @@ int Purger::RunOnce() {
     if (*purged < options_.batch) break;
   }
   if (total > 0)
-    LogEvent(spdlog::level::info, "purged", {{"records", absl::StrCat(total)}});
+    LogEvent(spdlog::level::info, "purged", {{"records", total}});
   return total;
 }
 

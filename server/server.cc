@@ -142,7 +142,7 @@ void Server::Shutdown() {
   grpc_->GetHealthCheckService()->SetServingStatus(false);
   admission_.Close();
   LogEvent(spdlog::level::info, "shutting down",
-           {{"in_flight", absl::StrCat(admission_.running())},
+           {{"in_flight", admission_.running()},
             {"grace", absl::FormatDuration(config_.shutdown_grace)}});
   grpc_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
   http_->Stop();
