@@ -112,6 +112,7 @@ absl::StatusOr<config::Config> ConfigReloader::Load() {
         absl::StrCat(options_.path, ": ", config.status().message()));
   }
   sections_ = SectionsBesidesPolicy(*text);
+  latest_sections_ = sections_;
   return config;
 }
 
@@ -155,9 +156,11 @@ absl::Status ConfigReloader::ReloadLocked() {
     return status;
   }
   policy_->Set(std::move(config->policy));
-  std::map<std::string, std::string> sections = SectionsBesidesPolicy(*text);
-  const std::vector<std::string> changed = ChangedSections(sections_, sections);
-  sections_ = std::move(sections);
+  // Against what the process runs with, not the previous file: a section
+  // edited back to it needs no restart.
+  latest_sections_ = SectionsBesidesPolicy(*text);
+  const std::vector<std::string> changed =
+      ChangedSections(sections_, latest_sections_);
   reloads_ok_->Increment();
   LogEvent(spdlog::level::info, "config reloaded; policy applied",
            {{"path", options_.path}});
@@ -169,6 +172,11 @@ absl::Status ConfigReloader::ReloadLocked() {
         {{"path", options_.path}, {"sections", absl::StrJoin(changed, ",")}});
   }
   return absl::OkStatus();
+}
+
+std::vector<std::string> ConfigReloader::SectionsAwaitingRestart() const {
+  absl::MutexLock lock(&mu_);
+  return ChangedSections(sections_, latest_sections_);
 }
 
 void ConfigReloader::Poll() {

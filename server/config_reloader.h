@@ -50,6 +50,11 @@ class ConfigReloader {
   // Start.
   absl::Status Reload();
 
+  // Sections besides `policy` whose text the file has now and the process
+  // did not start with: they take effect on restart. Empty once the file is
+  // edited back to what the process runs with.
+  std::vector<std::string> SectionsAwaitingRestart() const;
+
   // Stops polling; idempotent.
   void Stop();
 
@@ -70,11 +75,14 @@ class ConfigReloader {
   void Poll();
 
   const ReloaderOptions options_;
-  absl::Mutex mu_;  // one reload at a time
+  mutable absl::Mutex mu_;  // one reload at a time
   FileStamp stamp_ ABSL_GUARDED_BY(mu_);
   // The file's sections other than `policy`, as read last, to tell when a
   // reload changes keys that need a restart.
+  // The sections besides `policy` as the process started with them (Load).
   std::map<std::string, std::string> sections_ ABSL_GUARDED_BY(mu_);
+  // ... and as the file has them now.
+  std::map<std::string, std::string> latest_sections_ ABSL_GUARDED_BY(mu_);
   PolicyHolder* policy_ ABSL_GUARDED_BY(mu_) = nullptr;
   Counter* reloads_ok_ ABSL_GUARDED_BY(mu_) = nullptr;
   Counter* reloads_error_ ABSL_GUARDED_BY(mu_) = nullptr;

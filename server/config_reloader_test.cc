@@ -126,6 +126,14 @@ TEST(ConfigReloader, ReloadAppliesNowOrSaysWhyNot) {
   EXPECT_TRUE(reloader.Reload().ok());
   EXPECT_EQ(MaxRetries(holder), 6);
   EXPECT_EQ(Sample(registry, "ok"), "2");
+  EXPECT_EQ(reloader.SectionsAwaitingRestart(),
+            std::vector<std::string>{"server"});
+
+  // Edited back to what the process runs with: nothing waits for a restart
+  // (a reload used to compare with the previous file and warn falsely).
+  WriteFile(path, Retries(6));
+  EXPECT_TRUE(reloader.Reload().ok());
+  EXPECT_TRUE(reloader.SectionsAwaitingRestart().empty());
 }
 
 TEST(ConfigReloader, LoadReportsWhatLoadConfigFileWould) {
