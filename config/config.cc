@@ -18,6 +18,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -281,6 +282,8 @@ class ConfigReader {
 
   Config config;
   std::vector<Located> problems;
+  // Keys whose values were refused: they hold their defaults.
+  std::vector<std::string> unread;
   KeyLines lines;
 
  private:
@@ -335,7 +338,10 @@ class ConfigReader {
         continue;
       }
       std::string bad = field->second(it->second, path);
-      if (!bad.empty()) problems.push_back({line, path + ": " + bad});
+      if (!bad.empty()) {
+        problems.push_back({line, path + ": " + bad});
+        unread.push_back(path);
+      }
     }
   }
 };
@@ -371,10 +377,17 @@ absl::StatusOr<Config> ParseConfig(absl::string_view yaml) {
   } catch (const std::exception& e) {
     return Report({{0, absl::StrCat("config: cannot read YAML: ", e.what())}});
   }
-  if (reader.problems.empty()) {  // semantic checks need well-typed values
-    Checker check(&reader.lines);
-    check.Run(reader.config);
-    reader.problems = std::move(check.problems);
+  // Range and cross-key checks run whatever else is wrong, so that one fix
+  // does not reveal the next problem; only checks that name a key whose
+  // value was refused (it holds its default) are left out.
+  Checker check(&reader.lines);
+  check.Run(reader.config);
+  for (Located& problem : check.problems) {
+    const bool about_unread = absl::c_any_of(
+        reader.unread, [&problem](const std::string& path) {
+          return absl::StrContains(problem.second, path);
+        });
+    if (!about_unread) reader.problems.push_back(std::move(problem));
   }
   if (!reader.problems.empty()) return Report(std::move(reader.problems));
   return std::move(reader.config);

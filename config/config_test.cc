@@ -301,6 +301,23 @@ TEST(ParseConfig, ReportsEverySemanticProblem) {
   EXPECT_THAT(message, HasSubstr("; config line 5: server.max_concurrent"));
 }
 
+// A type error hides nothing: range and cross-key checks of the other keys
+// are reported with it, in line order.
+TEST(ParseConfig, TypeErrorsAndSemanticProblemsTogether) {
+  absl::StatusOr<Config> config = ParseConfig(
+      "server:\n  grpc_port: abc\n  max_concurrent_calls: 0\n"
+      "storage:\n  driver: postgres\n");
+  ASSERT_FALSE(config.ok());
+  const std::string message(config.status().message());
+  EXPECT_THAT(message, StartsWith("config line 2: server.grpc_port: must be "
+                                  "an integer, got \"abc\""));
+  EXPECT_THAT(message, HasSubstr("; config line 3: server.max_concurrent"));
+  EXPECT_THAT(message, HasSubstr("storage.postgres_dsn"));
+  // The refused key is not judged again on its default.
+  EXPECT_EQ(message.find("server.grpc_port", message.find("grpc_port") + 1),
+            std::string::npos);
+}
+
 TEST(ValidateConfig, NamesEveryKeyWithoutLines) {
   Config config;
   config.grpc_port = 70000;  // as a --grpc-port flag might set it
