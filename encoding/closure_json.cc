@@ -159,4 +159,38 @@ absl::StatusOr<std::string> OverlayClosureJson(
   return encoding::DeterministicJson(out, true);
 }
 
+absl::StatusOr<google::protobuf::Value> ClosureOf(
+    google::protobuf::Value document) {
+  if (document.has_list_value() && document.list_value().values_size() == 1) {
+    google::protobuf::Value only =
+        std::move(*document.mutable_list_value()->mutable_values(0));
+    document = std::move(only);
+  }
+  if (!document.has_struct_value()) return document;
+  const auto& fields = document.struct_value().fields();
+  if (fields.count("primary") != 0) return document;
+  if (auto closure = fields.find("closure"); closure != fields.end() &&
+                                             closure->second.has_struct_value()) {
+    const auto& inner = closure->second.struct_value().fields();
+    if (auto compiled = inner.find("compiledWorkflow"); compiled != inner.end())
+      return compiled->second;
+  }
+  if (auto spec = fields.find("spec"); spec != fields.end() &&
+                                       spec->second.has_struct_value()) {
+    const auto& inner = spec->second.struct_value().fields();
+    if (auto workflow = inner.find("workflowId"); workflow != inner.end()) {
+      const auto& id = workflow->second.struct_value().fields();
+      auto text = [&id](const char* key) {
+        auto it = id.find(key);
+        return it == id.end() ? std::string() : it->second.string_value();
+      };
+      return absl::InvalidArgumentError(absl::StrCat(
+          "this is a launch plan, which holds no closure; its workflow's is "
+          "`flytectl get workflow -p ", text("project"), " -d ", text("domain"),
+          " ", text("name"), " --version ", text("version"), " -o json`"));
+    }
+  }
+  return document;
+}
+
 }  // namespace flyteoverride::encoding

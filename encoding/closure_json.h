@@ -10,10 +10,20 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "google/protobuf/struct.pb.h"
 #include "flyteidl/core/compiler.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 
 namespace flyteoverride::encoding {
+
+// The CompiledWorkflowClosure in a JSON document a user has at hand: the
+// document itself, or the compiled workflow of an admin Workflow as
+// `flytectl get workflow NAME --version V -o json` prints it
+// ({id, closure: {compiledWorkflow: ...}}, alone or as a list of one). A
+// launch plan (flytectl get launchplan) holds no closure: INVALID_ARGUMENT
+// naming the workflow to fetch instead.
+absl::StatusOr<google::protobuf::Value> ClosureOf(
+    google::protobuf::Value document);
 
 // `rewritten` as proto3 JSON (pretty, keys sorted), overlaid on
 // `original_json`, the closure it was rewritten from: a member the subset

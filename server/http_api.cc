@@ -70,7 +70,10 @@ Outcome ParseBody(const std::string& body, Request* request,
   }
   auto* fields = document.mutable_struct_value()->mutable_fields();
   if (auto it = fields->find("closure"); it != fields->end()) {
-    *closure = std::move(it->second);
+    absl::StatusOr<google::protobuf::Value> own =
+        encoding::ClosureOf(std::move(it->second));
+    if (!own.ok()) return own.status();
+    *closure = *std::move(own);
     fields->erase(it);
   }
   std::vector<v1::Violation> refused;
@@ -91,8 +94,13 @@ Outcome ParseBody(const std::string& body, Request* request,
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = true;
-  const auto status =
-      google::protobuf::util::JsonStringToMessage(body, request, options);
+  auto status = google::protobuf::util::JsonStringToMessage(
+      encoding::DeterministicJson(document, false), request, options);
+  if (status.ok() && closure->kind_case() != google::protobuf::Value::KIND_NOT_SET) {
+    status = google::protobuf::util::JsonStringToMessage(
+        encoding::DeterministicJson(*closure, false),
+        request->mutable_closure(), options);
+  }
   if (!status.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("bad request body: ", status.ToString()));

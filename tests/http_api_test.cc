@@ -246,5 +246,20 @@ TEST(Http, RecordedExecutionsExplainOnRequest) {
   EXPECT_THAT(explained.body, HasSubstr("\"effective\""));
 }
 
+// The closure as `flytectl get workflow -o json` prints it (an admin
+// Workflow) is accepted where a closure is read.
+TEST(Http, FlytectlWorkflowOutputIsAClosure) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const std::string closure =
+      tools::ReadFile("examples/training_pipeline/closure.json").value_or("{}");
+  HttpResult result = HttpCall(
+      harness.http_port(), "POST", "/v1/inspect",
+      absl::StrCat(R"({"closure": {"id": {"resourceType": "WORKFLOW"},
+                       "closure": {"compiledWorkflow": )",
+                   closure, "}}}"));
+  ASSERT_EQ(result.status, 200) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("\"name\":\"train\""));
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests

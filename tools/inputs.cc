@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
+#include "encoding/closure_json.h"
 #include "encoding/json_format.h"
 #include "encoding/strict_json.h"
 #include "resolver/violations.h"
@@ -20,10 +21,6 @@ namespace {
 
 using google::protobuf::util::JsonParseOptions;
 
-bool LooksLikeJson(absl::string_view bytes) {
-  absl::string_view text = absl::StripLeadingAsciiWhitespace(bytes);
-  return !text.empty() && text.front() == '{';
-}
 
 std::string TypedScalar(const YAML::Node& node) {
   const std::string& text = node.Scalar();
@@ -148,6 +145,11 @@ std::string Where(absl::string_view file, const Reading& reading,
 
 }  // namespace
 
+bool LooksLikeJson(absl::string_view bytes) {
+  absl::string_view text = absl::StripLeadingAsciiWhitespace(bytes);
+  return !text.empty() && (text.front() == '{' || text.front() == '[');
+}
+
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot open ", path));
@@ -156,14 +158,31 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
   return bytes.str();
 }
 
+absl::StatusOr<std::string> ClosureText(absl::string_view bytes) {
+  if (!LooksLikeJson(bytes)) return std::string(bytes);
+  google::protobuf::Value document;
+  auto status =
+      google::protobuf::util::JsonStringToMessage(std::string(bytes), &document);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("closure JSON: ", status.ToString()));
+  }
+  absl::StatusOr<google::protobuf::Value> closure =
+      encoding::ClosureOf(std::move(document));
+  if (!closure.ok()) return closure.status();
+  return encoding::DeterministicJson(*closure, true);
+}
+
 absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(
     absl::string_view bytes) {
   flyteidl::core::CompiledWorkflowClosure closure;
   if (LooksLikeJson(bytes)) {
+    absl::StatusOr<std::string> text = ClosureText(bytes);
+    if (!text.ok()) return text.status();
     JsonParseOptions options;
     options.ignore_unknown_fields = true;
-    auto status = google::protobuf::util::JsonStringToMessage(
-        std::string(bytes), &closure, options);
+    auto status =
+        google::protobuf::util::JsonStringToMessage(*text, &closure, options);
     if (!status.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("closure JSON: ", status.ToString()));

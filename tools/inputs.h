@@ -15,8 +15,17 @@ namespace flyteoverride::tools {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path);
 
+// Whether `bytes` are JSON (an object or a list) rather than protobuf.
+bool LooksLikeJson(absl::string_view bytes);
+
+// The closure's own text: binary bytes as they are; JSON unwrapped when it
+// is an admin Workflow as `flytectl get workflow -o json` prints it
+// (encoding::ClosureOf), so that a rewritten closure is laid back over it.
+absl::StatusOr<std::string> ClosureText(absl::string_view bytes);
+
 // A closure as flytectl prints it (proto3 JSON, camelCase; fields the subset
-// leaves out are ignored) or as binary protobuf bytes (anything not JSON).
+// leaves out are ignored; bare, or inside an admin Workflow) or as binary
+// protobuf bytes (anything not JSON).
 absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(
     absl::string_view bytes);
 

@@ -137,5 +137,30 @@ TEST(Inputs, ClosuresReadAsJsonOrBinary) {
   EXPECT_FALSE(ParseClosure("\x0a\xff garbage").ok());
 }
 
+// What `flytectl get workflow -o json` prints is an admin Workflow; its
+// compiled closure is read from inside it, alone or as a list of one.
+TEST(Inputs, FlytectlWorkflowOutputIsUnwrapped) {
+  const std::string closure =
+      R"({"primary": {"template": {"id": {"name": "wf"}}}})";
+  for (const std::string& text :
+       {absl::StrCat(R"({"id": {"name": "wf"}, "closure": {"compiledWorkflow": )",
+                     closure, R"(, "createdAt": "2026-01-01T00:00:00Z"}})"),
+        absl::StrCat(R"([{"id": {"name": "wf"}, "closure": {"compiledWorkflow": )",
+                     closure, "}}]")}) {
+    auto parsed = ParseClosure(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(parsed->primary().template_().id().name(), "wf");
+  }
+}
+
+TEST(Inputs, ALaunchPlanSaysWhichWorkflowToFetch) {
+  auto parsed = ParseClosure(R"({"id": {"name": "lp"}, "spec": {"workflowId":
+      {"project": "p", "domain": "d", "name": "wf", "version": "v1"}}})");
+  ASSERT_FALSE(parsed.ok());
+  EXPECT_THAT(std::string(parsed.status().message()),
+              ::testing::HasSubstr(
+                  "flytectl get workflow -p p -d d wf --version v1 -o json"));
+}
+
 }  // namespace
 }  // namespace flyteoverride::tools

@@ -243,11 +243,6 @@ int ReportRemote(const RemoteError& error, bool json = false,
   }
 }
 
-bool LooksLikeJson(absl::string_view bytes) {
-  absl::string_view text = absl::StripLeadingAsciiWhitespace(bytes);
-  return !text.empty() && text.front() == '{';
-}
-
 // Only the form a closure was read in holds the fields the subset does not
 // know (bindings, interfaces, ...), so the rewritten closure keeps it.
 absl::Status CheckRewriteForm(const std::string& out, absl::string_view input) {
@@ -342,7 +337,9 @@ int Resolve(int argc, char** argv) {
   if (!args.values.count("--closure"))
     return Fail(absl::StrCat("--closure is required\n", kUsage));
   v1::ResolveRequest request;
-  auto closure_text = ReadFile(args.values["--closure"]);
+  auto file_text = ReadFile(args.values["--closure"]);
+  if (!file_text.ok()) return Fail(std::string(file_text.status().message()));
+  auto closure_text = ClosureText(*file_text);
   if (!closure_text.ok())
     return Fail(std::string(closure_text.status().message()));
   auto closure = ParseClosure(*closure_text);
