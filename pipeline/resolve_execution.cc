@@ -6,7 +6,10 @@
 #include "encoding/digest.h"
 #include "encoding/json_format.h"
 #include "policy/policy_check.h"
+#include "absl/strings/str_cat.h"
 #include "resolver/inspect.h"
+#include "resolver/leaf_set.h"
+#include "resolver/merge.h"
 
 namespace flyteoverride::pipeline {
 namespace {
@@ -92,7 +95,43 @@ v1::InspectWorkflowResponse InspectWorkflow(
     const policy::Policy* policy, const resolver::WalkLimits& limits) {
   if (policy == nullptr) return resolver::Inspect(closure, limits);
   const v1::PolicyView view = policy::ViewFor(*policy);
-  return resolver::Inspect(closure, limits, &view);
+  v1::InspectWorkflowResponse response =
+      resolver::Inspect(closure, limits, &view);
+  // An author's default the policy refuses would fail every Resolve that
+  // leaves it in place: say so now, where the author can fix it.
+  policy::PolicyCheck check(*policy);
+  std::vector<v1::Violation> refused, clamped;
+  auto judge = [&check, &refused, &clamped](
+                   const flyteidl::core::TaskNodeOverrides& defaults,
+                   const v1::Hook& hook, const std::string& declared_at) {
+    resolver::LeafSet leaves(/*keep_history=*/false);
+    leaves.MarkBase();
+    resolver::ApplyOverrides(defaults,
+                             {v1::DECORATOR, hook.name(), declared_at},
+                             &leaves);
+    check.Apply(declared_at, &leaves, &refused, &clamped);
+  };
+  for (const v1::Hook& hook : response.hooks()) {
+    for (const v1::HookDeclaration& declaration : hook.declarations()) {
+      if (declaration.has_defaults())
+        judge(declaration.defaults(), hook, declaration.node_path());
+    }
+    for (const auto& [at, defaults] : hook.workflow_defaults()) {
+      // A workflow's runtime_override_defaults, named as such.
+      const size_t before = refused.size();
+      judge(defaults, hook, at);
+      for (size_t i = before; i < refused.size(); ++i) {
+        const std::string& field = refused[i].field();
+        const std::string leaf = field.substr(field.rfind(".defaults.") + 10);
+        refused[i].set_field(absl::StrCat(
+            at.empty() ? "primary workflow" : absl::StrCat("workflow node ", at),
+            " runtime_override_defaults[", hook.name(), "].", leaf));
+      }
+    }
+  }
+  for (v1::Violation& violation : refused)
+    *response.add_diagnostics() = std::move(violation);
+  return response;
 }
 
 }  // namespace flyteoverride::pipeline

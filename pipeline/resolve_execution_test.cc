@@ -1,0 +1,52 @@
+// The pipeline's own rules: what it adds to the core's Inspect and Resolve.
+#include "pipeline/resolve_execution.h"
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "policy/test_util.h"
+
+namespace flyteoverride::pipeline {
+namespace {
+
+using policy::testing::Closure;
+using policy::testing::Fixed;
+using policy::testing::Hook;
+using policy::testing::Task;
+using policy::testing::TaskNode;
+using ::testing::ElementsAre;
+
+std::vector<std::string> Diagnostics(const v1::InspectWorkflowResponse& r) {
+  std::vector<std::string> out;
+  for (const v1::Violation& v : r.diagnostics())
+    out.push_back(absl::StrCat(v.reason(), " ", v.field()));
+  return out;
+}
+
+// A default the policy refuses would fail every Resolve that keeps it:
+// Inspect under that policy says so, naming where the author wrote it.
+TEST(InspectWorkflow, FlagsAuthorDefaultsThePolicyRefuses) {
+  const auto closure = Closure(
+      TaskNode("n0", "t", Hook("train", R"({"containerImage": "x:1"})")), "",
+      Task("t", ""),
+      R"("runtimeOverrideDefaults": {"train": {"podTemplate":
+          {"primaryContainerName": "c"}}})");
+  policy::Policy rules;
+  rules.fixed_fields = Fixed({"container_image", "pod_template"});
+  const v1::InspectWorkflowResponse judged =
+      InspectWorkflow(closure, &rules, resolver::WalkLimits());
+  EXPECT_THAT(
+      Diagnostics(judged),
+      ElementsAre(
+          "POLICY_FIXED_FIELD node n0 runtime_override.defaults.container_image",
+          "POLICY_FIXED_FIELD primary workflow "
+          "runtime_override_defaults[train].pod_template"));
+  // Without a policy, or under one that allows them, the workflow is clean.
+  EXPECT_THAT(Diagnostics(InspectWorkflow(closure, nullptr, {})),
+              ElementsAre());
+  const policy::Policy open;
+  EXPECT_THAT(Diagnostics(InspectWorkflow(closure, &open, {})), ElementsAre());
+}
+
+}  // namespace
+}  // namespace flyteoverride::pipeline
