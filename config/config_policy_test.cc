@@ -92,6 +92,25 @@ TEST(PolicyConfig, NoPolicyIsNoRules) {
   }
 }
 
+// Implicit hooks are a policy value like the others: per scope, the more
+// specific scope deciding, off unless a scope turns them on.
+TEST(PolicyConfig, ImplicitHooksArePerScope) {
+  absl::StatusOr<Config> config = ParseConfig(
+      "policy:\n  global: {implicit_hooks: node_name}\n"
+      "  domains: {production: {implicit_hooks: \"off\"}}\n");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->policy.For("p", "development").implicit_hooks, true);
+  EXPECT_EQ(config->policy.For("p", "production").implicit_hooks, false);
+  EXPECT_FALSE(ParseConfig("").value().policy.For("p", "d").implicit_hooks);
+  absl::StatusOr<Config> bad =
+      ParseConfig("policy:\n  global: {implicit_hooks: yes}\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find(
+                "policy.global.implicit_hooks: must be node_name or off"),
+            std::string::npos)
+      << bad.status();
+}
+
 struct Bad {
   const char* name;
   int line;

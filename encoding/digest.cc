@@ -27,6 +27,7 @@ std::string InputDigest(const v1::ResolveRequest& request) {
   *execution.mutable_hooks() = request.execution_overrides();
   v1::ResolveOptions options;
   options.set_unknown_hooks(request.options().unknown_hooks());
+  options.set_implicit_hooks(request.options().implicit_hooks());
 
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(),
                                                               &EVP_MD_CTX_free);

@@ -10,9 +10,9 @@
 namespace flyteoverride::encoding {
 
 // Lower-case hex SHA-256 over the deterministic serialization of the closure,
-// both override maps and options.unknown_hooks. The execution id, dry_run,
-// explain and rewrite_closure change only what is returned or stored, so they
-// are left out.
+// both override maps, options.unknown_hooks and options.implicit_hooks. The
+// execution id, dry_run, explain and rewrite_closure change only what is
+// returned or stored, so they are left out.
 std::string InputDigest(const v1::ResolveRequest& request);
 
 }  // namespace flyteoverride::encoding

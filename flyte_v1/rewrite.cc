@@ -92,7 +92,7 @@ class Rewriter {
         closure_(closure),
         resolved_(resolved),
         options_(options),
-        walk_(WalkClosure(closure, options.walk)) {}
+        walk_(WalkClosure(closure, options.walk, {}, options.implicit_hooks)) {}
 
   absl::StatusOr<RewrittenClosure> Run() && {
     for (auto step : {&Rewriter::IndexClosure, &Rewriter::PlaceInstances,

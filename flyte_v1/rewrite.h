@@ -40,6 +40,8 @@ struct RewriteOptions {
   // instead, since a new task id changes Flyte's cache identity.
   bool forbid_task_copies = false;
   resolver::WalkLimits walk;
+  // As the resolve had them: the covered instances must be the same.
+  resolver::ImplicitHooks implicit_hooks = resolver::ImplicitHooks::kOff;
 };
 
 struct RewrittenClosure {

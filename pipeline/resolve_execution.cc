@@ -14,14 +14,25 @@
 namespace flyteoverride::pipeline {
 namespace {
 
+// Implicit hooks are on when the caller asks for them or the policy in
+// force turns them on for the scope.
+resolver::ImplicitHooks ImplicitHooksFor(bool asked,
+                                         const policy::Policy* policy) {
+  const bool on = asked || (policy != nullptr && policy->implicit_hooks &&
+                            *policy->implicit_hooks);
+  return on ? resolver::ImplicitHooks::kNodeName : resolver::ImplicitHooks::kOff;
+}
+
 // ResolveOptions.rewrite_closure: the closure an unmodified Flyte v1 runs
 // with the outcome's overrides. Rewrite violations join the outcome's.
 absl::Status AddRewrittenClosure(const v1::ResolveRequest& request,
                                  absl::string_view closure_bytes,
                                  const PipelineOptions& options,
+                                 resolver::ImplicitHooks implicit,
                                  ResolveOutcome* outcome) {
   flyte_v1::RewriteOptions rewrite = options.rewrite;
   rewrite.walk = options.limits.walk;
+  rewrite.implicit_hooks = implicit;
   std::string reencoded;
   if (closure_bytes.empty()) {
     reencoded = encoding::DeterministicBytes(request.closure());
@@ -58,6 +69,8 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
   resolve.parent_hooks = context.parent_hooks;
   resolve.collect_applied_hooks = context.collect_applied_hooks;
   if (context.policy != nullptr) resolve.platform = &platform.emplace(*context.policy);
+  resolve.implicit_hooks =
+      ImplicitHooksFor(request.options().implicit_hooks(), context.policy);
   resolver::ResolveResult result =
       resolver::Resolve(request, options.limits, resolve);
 
@@ -81,8 +94,9 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
   if (!outcome.ok()) return outcome;
   outcome.response.set_input_digest(encoding::InputDigest(request));
   if (request.options().rewrite_closure()) {
-    if (absl::Status status = AddRewrittenClosure(
-            request, context.closure_bytes, options, &outcome);
+    if (absl::Status status =
+            AddRewrittenClosure(request, context.closure_bytes, options,
+                                resolve.implicit_hooks, &outcome);
         !status.ok()) {
       return status;
     }
@@ -92,11 +106,14 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
 
 v1::InspectWorkflowResponse InspectWorkflow(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    const policy::Policy* policy, const resolver::WalkLimits& limits) {
-  if (policy == nullptr) return resolver::Inspect(closure, limits);
+    const policy::Policy* policy, const resolver::WalkLimits& limits,
+    bool implicit_hooks) {
+  const resolver::ImplicitHooks implicit =
+      ImplicitHooksFor(implicit_hooks, policy);
+  if (policy == nullptr) return resolver::Inspect(closure, limits, nullptr, implicit);
   const v1::PolicyView view = policy::ViewFor(*policy);
   v1::InspectWorkflowResponse response =
-      resolver::Inspect(closure, limits, &view);
+      resolver::Inspect(closure, limits, &view, implicit);
   // An author's default the policy refuses would fail every Resolve that
   // leaves it in place: say so now, where the author can fix it.
   policy::PolicyCheck check(*policy);

@@ -76,10 +76,13 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
     const PipelineOptions& options);
 
 // The hooks a closure declares and its diagnostics; with a policy, what it
-// lets each hook's runtime layers do.
+// lets each hook's runtime layers do and which author defaults it refuses.
+// Implicit hooks are listed when `implicit_hooks` asks for them or the
+// policy turns them on.
 v1::InspectWorkflowResponse InspectWorkflow(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    const policy::Policy* policy, const resolver::WalkLimits& limits);
+    const policy::Policy* policy, const resolver::WalkLimits& limits,
+    bool implicit_hooks = false);
 
 }  // namespace flyteoverride::pipeline
 

@@ -48,5 +48,33 @@ TEST(InspectWorkflow, FlagsAuthorDefaultsThePolicyRefuses) {
   EXPECT_THAT(Diagnostics(InspectWorkflow(closure, &open, {})), ElementsAre());
 }
 
+// An operator can turn implicit hooks on for a scope; the rewritten closure
+// then carries what they set, like any hook's.
+TEST(ResolveExecution, ThePolicyTurnsImplicitHooksOn) {
+  v1::ResolveRequest request = resolver::testing::RequestJson(
+      Closure(TaskNode("n0", "t", R"("metadata": {"name": "train_model"})"),
+              "", Task("t", "")),
+      "{}", R"({"train_model": {"retries": 4}})");
+  request.mutable_options()->set_rewrite_closure(true);
+  EXPECT_FALSE(ResolveExecution(request, {}, {})->ok());  // off: unknown hook
+  policy::Policy rules;
+  rules.implicit_hooks = true;
+  ExecutionContext context;
+  context.policy = &rules;
+  absl::StatusOr<ResolveOutcome> outcome =
+      ResolveExecution(request, context, {});
+  ASSERT_TRUE(outcome.ok()) << outcome.status();
+  ASSERT_TRUE(outcome->ok()) << outcome->violations[0].description();
+  EXPECT_EQ(outcome->response.nodes(0).overrides().retries(), 4);
+  int rewritten = 0;
+  for (const auto& node :
+       outcome->response.rewritten_closure().primary().template_().nodes()) {
+    if (node.id() != "n0") continue;
+    EXPECT_EQ(node.metadata().retries().retries(), 4u);
+    ++rewritten;
+  }
+  EXPECT_EQ(rewritten, 1);
+}
+
 }  // namespace
 }  // namespace flyteoverride::pipeline

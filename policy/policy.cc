@@ -113,6 +113,7 @@ void Policy::OverlayWith(const Policy& over) {
   if (over.protected_environment)
     protected_environment = over.protected_environment;
   if (over.fixed_fields) fixed_fields = over.fixed_fields;
+  if (over.implicit_hooks) implicit_hooks = over.implicit_hooks;
 }
 
 Policy PolicySet::For(absl::string_view project,

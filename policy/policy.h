@@ -109,6 +109,9 @@ struct Policy {
   // Environment keys runtime layers may neither set nor remove.
   std::optional<PatternRule> protected_environment;
   std::optional<FixedFieldsRule> fixed_fields;
+  // `implicit_hooks: node_name` (true) or `off` (false): every task node
+  // also gets a hook named after its NodeMetadata.name.
+  std::optional<bool> implicit_hooks;
 
   // `over`'s rules replace this one's, rule by rule: a resource's request
   // maximum and its limit maximum are separate rules; a pattern or field list

@@ -186,7 +186,8 @@ class PolicyReader {
              const std::string& scope, Policy* out) {
     Mapping(
         node, path,
-        {"resources", "retries", "images", "environment", "fixed_fields"},
+        {"resources", "retries", "images", "environment", "fixed_fields",
+         "implicit_hooks"},
         [&](const std::string& key, const YAML::Node& v,
             const std::string& at) {
           if (key == "resources") {
@@ -204,6 +205,12 @@ class PolicyReader {
           } else if (key == "environment") {
             Patterns(v, at, "protected", &PolicyPattern::Glob, scope,
                      &out->protected_environment);
+          } else if (key == "implicit_hooks") {
+            if (v.IsScalar() && (v.Scalar() == "node_name" || v.Scalar() == "off")) {
+              out->implicit_hooks = v.Scalar() == "node_name";
+            } else {
+              Add(v, at, absl::StrCat("must be node_name or off, got ", Kind(v)));
+            }
           } else {
             FixedFields(v, at, scope, out);
           }

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "encoding/json_format.h"
 #include "resolver/names.h"
@@ -36,8 +37,8 @@ struct Pending {
 class Walker {
  public:
   Walker(const CompiledWorkflowClosure& closure, const WalkLimits& limits,
-         const WalkRoot& root)
-      : closure_(closure), limits_(limits), root_(root) {
+         const WalkRoot& root, ImplicitHooks implicit)
+      : closure_(closure), limits_(limits), root_(root), implicit_(implicit) {
     for (const auto& task : closure.tasks()) {
       tasks_.try_emplace(KeyOf(task.template_().id()), &task.template_());
     }
@@ -57,7 +58,8 @@ class Walker {
       for (const v1::AppliedHook& hook : *root_.hooks) {
         // Declared outside this closure: a declaration here of the same name
         // must carry the same node-level defaults, as in a static closure.
-        first_declaration_.try_emplace(
+        // (An implicit hook is no declaration.)
+        if (!hook.implicit()) first_declaration_.try_emplace(
             hook.name(),
             FirstDeclaration{
                 static_cast<int>(walk_.links.size()),
@@ -66,6 +68,7 @@ class Walker {
                     : ""});
         walk_.links.push_back({hook.name(), nullptr, nullptr, &hook,
                                hook.declared_at(), -1, chain});
+        walk_.links.back().implicit = hook.implicit();
         chain = static_cast<int>(walk_.links.size()) - 1;
       }
     }
@@ -231,12 +234,40 @@ class Walker {
            v1::Violation::BAD_CLOSURE, path);
       return;
     }
-    if (chain < 0) {
+    const int implicit = ImplicitHook(item, chain);
+    if (chain < 0 && implicit < 0) {
       walk_.uncovered.push_back(PathOf(item));
       return;
     }
     walk_.instances.push_back(
-        {PathOf(item), item.node, it->second, chain, item.scope});
+        {PathOf(item), item.node, it->second, chain, item.scope, implicit});
+  }
+
+  // The implicit hook of a task node instance, or -1: none asked for, the
+  // node has no name, or a hook of that name covers it already.
+  int ImplicitHook(const Pending& item, int chain) {
+    if (implicit_ != ImplicitHooks::kNodeName) return -1;
+    const std::string& given = item.node->metadata().name();
+    if (given.empty()) return -1;
+    std::string name = NormalizeHookName(given);
+    const std::string path = PathOf(item);
+    if (name.empty()) {
+      walk_.warnings.push_back(MakeViolation(
+          absl::StrCat("node ", path, " metadata.name"),
+          absl::StrCat("node name \"", absl::CEscape(given),
+                       "\" makes no hook name: the node has no implicit hook"),
+          "NO_IMPLICIT_HOOK", v1::Violation::INVALID_VALUE, path));
+      return -1;
+    }
+    for (int i = chain; i >= 0; i = walk_.links[i].parent) {
+      if (walk_.links[i].name == name) return -1;
+    }
+    walk_.implicit_names.push_back(std::move(name));
+    HookLink link{walk_.implicit_names.back(), nullptr, item.node, nullptr,
+                  path, item.scope, -1};
+    link.implicit = true;
+    walk_.links.push_back(std::move(link));
+    return static_cast<int>(walk_.links.size()) - 1;
   }
 
   void VisitWorkflowNode(const Pending& item, int chain) {
@@ -290,6 +321,7 @@ class Walker {
   const CompiledWorkflowClosure& closure_;
   const WalkLimits limits_;
   const WalkRoot& root_;
+  const ImplicitHooks implicit_;
   absl::flat_hash_map<IdKey, const TaskTemplate*> tasks_;
   absl::flat_hash_map<IdKey, const WorkflowTemplate*> workflows_;
   struct FirstDeclaration {
@@ -311,13 +343,16 @@ std::vector<const HookLink*> ClosureWalk::HookChain(
   for (int i = instance.innermost_hook; i >= 0; i = links[i].parent) {
     chain.push_back(&links[i]);
   }
+  // The implicit hook is the least specific: outermost.
+  if (instance.implicit_hook >= 0) chain.push_back(&links[instance.implicit_hook]);
   std::reverse(chain.begin(), chain.end());
   return chain;
 }
 
 ClosureWalk WalkClosure(const CompiledWorkflowClosure& closure,
-                        const WalkLimits& limits, const WalkRoot& root) {
-  return Walker(closure, limits, root).Run();
+                        const WalkLimits& limits, const WalkRoot& root,
+                        ImplicitHooks implicit) {
+  return Walker(closure, limits, root, implicit).Run();
 }
 
 }  // namespace flyteoverride::resolver

@@ -3,6 +3,7 @@
 #ifndef FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_
 #define FLYTEOVERRIDE_RESOLVER_CLOSURE_WALK_H_
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ struct HookLink {
   // Its defaults equal an earlier declaration's of the same name: they need
   // checking once.
   bool repeats_earlier = false;
+  // Named after the node's NodeMetadata.name, not declared: no defaults,
+  // outermost in its instance's chain, in no other chain.
+  bool implicit = false;
 };
 
 // A task node instance covered by at least one hook.
@@ -54,8 +58,9 @@ struct Instance {
   std::string path;
   const flyteidl::core::Node* node;
   const flyteidl::core::TaskTemplate* task;
-  int innermost_hook;  // index into ClosureWalk::links
+  int innermost_hook;  // index into ClosureWalk::links; -1: none declared
   int scope;
+  int implicit_hook = -1;  // index into ClosureWalk::links; -1: none
 };
 
 // Everything the walk found. Pointers point into the walked closure, which
@@ -70,9 +75,23 @@ struct ClosureWalk {
   // BAD_CLOSURE and LIMIT_EXCEEDED problems: missing references, cycles,
   // nesting, bad or conflicting hook declarations, duplicate node paths.
   std::vector<v1::Violation> violations;
+  // Node names no implicit hook could be named after.
+  std::vector<v1::Violation> warnings;
+  // The names of implicit hooks, which their links view. A deque keeps each
+  // where it is, also when the walk is moved.
+  std::deque<std::string> implicit_names;
 
   // The hooks covering `instance`, outermost first.
   std::vector<const HookLink*> HookChain(const Instance& instance) const;
+};
+
+// Which hooks cover task nodes besides those declared.
+enum class ImplicitHooks {
+  kOff,
+  // Every task node instance also gets a hook named after its
+  // NodeMetadata.name (NormalizeHookName), unless a hook of that name
+  // covers it already.
+  kNodeName,
 };
 
 // Where a walked closure sits: at the top of an execution (the default), or
@@ -86,7 +105,8 @@ struct WalkRoot {
 // Walks the primary workflow of `closure` (nodes and failure node, into
 // sub-workflows, branches and array nodes). Never recurses on input depth.
 ClosureWalk WalkClosure(const flyteidl::core::CompiledWorkflowClosure& closure,
-                        const WalkLimits& limits, const WalkRoot& root = {});
+                        const WalkLimits& limits, const WalkRoot& root = {},
+                        ImplicitHooks implicit = ImplicitHooks::kOff);
 
 }  // namespace flyteoverride::resolver
 

@@ -12,12 +12,22 @@ namespace flyteoverride::resolver {
 
 v1::InspectWorkflowResponse Inspect(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    const WalkLimits& limits, const v1::PolicyView* policy) {
-  const ClosureWalk walk = WalkClosure(closure, limits);
+    const WalkLimits& limits, const v1::PolicyView* policy,
+    ImplicitHooks implicit) {
+  const ClosureWalk walk = WalkClosure(closure, limits, {}, implicit);
   std::map<absl::string_view, v1::Hook> hooks;  // ordered by name
+  // Implicit while no node declares the name.
   for (const HookLink& link : walk.links) {
+    if (!link.implicit) continue;
     v1::Hook& hook = hooks[link.name];
     hook.set_name(std::string(link.name));
+    hook.set_implicit(true);
+  }
+  for (const HookLink& link : walk.links) {
+    if (link.implicit) continue;
+    v1::Hook& hook = hooks[link.name];
+    hook.set_name(std::string(link.name));
+    hook.set_implicit(false);
     v1::HookDeclaration* declaration = hook.add_declarations();
     declaration->set_node_path(link.declared_at);
     if (link.defaults != nullptr)
@@ -62,6 +72,8 @@ v1::InspectWorkflowResponse Inspect(
   }
   for (const v1::Violation& violation : walk.violations)
     *response.add_diagnostics() = violation;
+  for (const v1::Violation& warning : walk.warnings)
+    *response.add_warnings() = warning;
   std::vector<v1::Violation> defaults;
   ValidateClosureDefaults(walk, &defaults);
   for (v1::Violation& violation : defaults)

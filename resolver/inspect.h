@@ -15,7 +15,8 @@ namespace flyteoverride::resolver {
 // runtime layers do. Pure.
 v1::InspectWorkflowResponse Inspect(
     const flyteidl::core::CompiledWorkflowClosure& closure,
-    const WalkLimits& limits, const v1::PolicyView* policy = nullptr);
+    const WalkLimits& limits, const v1::PolicyView* policy = nullptr,
+    ImplicitHooks implicit = ImplicitHooks::kOff);
 
 }  // namespace flyteoverride::resolver
 

@@ -76,6 +76,7 @@ struct Origin {
   absl::string_view hook;  // empty for TASK and COMPILED
   absl::string_view
       declared_at;  // the hook's declaration, or the node for COMPILED
+  bool implicit = false;  // the hook is named after the node's name
 };
 
 struct Assignment {

@@ -34,6 +34,17 @@ size_t EditDistance(absl::string_view a, absl::string_view b) {
 
 }  // namespace
 
+std::string NormalizeHookName(absl::string_view name) {
+  std::string out;
+  for (char c : name) {
+    if (out.empty() && !absl::ascii_isalnum(static_cast<unsigned char>(c)))
+      continue;
+    out += IsHookChar(c) ? c : '_';
+    if (out.size() == kMaxHookNameLength) break;
+  }
+  return out;
+}
+
 std::string HookNameProblem(absl::string_view name) {
   if (name.empty()) return "a hook name must not be empty";
   if (name.size() > kMaxHookNameLength) {

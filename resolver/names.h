@@ -16,6 +16,12 @@ inline constexpr size_t kMaxHookNameLength = 128;
 // or digit. Returns an empty string when valid, else why not.
 std::string HookNameProblem(absl::string_view name);
 
+// `name` made a hook name, for implicit hooks named after NodeMetadata.name:
+// every character outside [A-Za-z0-9_.-] becomes '_', leading characters
+// that are not a letter or digit go, and it is cut at kMaxHookNameLength.
+// "" when nothing is left.
+std::string NormalizeHookName(absl::string_view name);
+
 // An environment key is a C identifier ([A-Za-z_][A-Za-z0-9_]*), the form
 // every shell and Kubernetes' own tooling accepts without quoting.
 bool IsValidEnvironmentKey(absl::string_view key);

@@ -97,6 +97,7 @@ void FillAssignment(const Assignment& assignment, v1::Assignment* out) {
   out->set_layer(assignment.origin.layer);
   out->set_hook(std::string(assignment.origin.hook));
   out->set_declared_at(std::string(assignment.origin.declared_at));
+  out->set_implicit_hook(assignment.origin.implicit);
   if (assignment.removed) {
     out->set_removed(true);
   } else {

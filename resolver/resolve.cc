@@ -29,10 +29,13 @@ class Resolver {
         limits_(limits),
         context_(context),
         explain_(request.options().explain()),
-        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context))) {}
+        walk_(WalkClosure(request.closure(), limits.walk, RootOf(context),
+                          context.implicit_hooks)) {}
 
   ResolveResult Run() && {
     result_.violations = walk_.violations;
+    for (const v1::Violation& warning : walk_.warnings)
+      *result_.response.add_warnings() = warning;
     CheckDocuments();
     const bool interruptible = request_.closure()
                                    .primary()
@@ -124,7 +127,8 @@ class Resolver {
     for (const HookLink* hook : chain) {
       auto it = map.find(std::string(hook->name));
       if (it != map.end())
-        ApplyOverrides(it->second, {layer, hook->name, hook->declared_at},
+        ApplyOverrides(it->second,
+                       {layer, hook->name, hook->declared_at, hook->implicit},
                        leaves);
     }
   }
@@ -141,6 +145,7 @@ class Resolver {
   std::vector<const TaskNodeOverrides*> DecoratorDocuments(
       const HookLink& hook) const {
     std::vector<const TaskNodeOverrides*> docs;
+    if (hook.implicit) return docs;  // no author wrote it, so no defaults
     if (hook.applied != nullptr) {
       for (const auto& doc : hook.applied->decorator()) docs.push_back(&doc);
       return docs;
@@ -158,7 +163,7 @@ class Resolver {
     // that the node-level defaults agree), so the workflows enclosing the
     // parent add their defaults after the dynamic closure's own.
     for (const v1::AppliedHook& outer : context_.parent_hooks) {
-      if (outer.name() != hook.name) continue;
+      if (outer.name() != hook.name || outer.implicit()) continue;
       const int skip = outer.has_node_defaults() ? 1 : 0;
       for (int i = skip; i < outer.decorator_size(); ++i)
         docs.push_back(&outer.decorator(i));
@@ -178,7 +183,8 @@ class Resolver {
       applied = &result_.applied_hooks.emplace_back();
     }
     for (const HookLink* hook : chain) {
-      const Origin origin{v1::DECORATOR, hook->name, hook->declared_at};
+      const Origin origin{v1::DECORATOR, hook->name, hook->declared_at,
+                          hook->implicit};
       v1::AppliedHook* record = nullptr;
       if (applied != nullptr) {
         record = &applied->emplace_back();
@@ -187,6 +193,7 @@ class Resolver {
         record->set_has_node_defaults(
             hook->applied != nullptr ? hook->applied->has_node_defaults()
                                      : hook->defaults != nullptr);
+        record->set_implicit(hook->implicit);
       }
       for (const TaskNodeOverrides* doc : DecoratorDocuments(*hook)) {
         ApplyOverrides(*doc, origin, &leaves);

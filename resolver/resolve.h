@@ -34,6 +34,8 @@ struct ResolveContext {
   // The PLATFORM layer: the operator's rules for the execution's project
   // and domain. Null: none. Must outlive the call.
   PlatformLayer* platform = nullptr;
+  // Hooks named after task nodes' names (closure_walk.h).
+  ImplicitHooks implicit_hooks = ImplicitHooks::kOff;
 };
 
 // The outcome of a resolve. Violations are the caller's or the closure's

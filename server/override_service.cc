@@ -122,8 +122,9 @@ Answer<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
     const v1::InspectWorkflowRequest& request, CallStats* stats) const {
   const std::optional<policy::Policy> rules =
       PolicyFor(options_.policy, ScopeOf(request), request.closure());
-  v1::InspectWorkflowResponse response = pipeline::InspectWorkflow(
-      request.closure(), rules ? &*rules : nullptr, options_.limits.walk);
+  v1::InspectWorkflowResponse response =
+      pipeline::InspectWorkflow(request.closure(), rules ? &*rules : nullptr,
+                                options_.limits.walk, request.implicit_hooks());
   stats->hooks = response.hooks_size();
   for (const auto& hook : response.hooks())
     stats->nodes += hook.node_paths_size();

@@ -54,6 +54,11 @@ def overridectl(args):
     return done.stdout, done.stderr, done.returncode
 
 
+def flags_of(example):
+    path = "examples/%s/flags" % example
+    return open(path).read().split() if os.path.exists(path) else []
+
+
 def http_resolve(address, example):
     def load(name):
         with open(os.path.join("examples", example, name)) as f:
@@ -61,7 +66,8 @@ def http_resolve(address, example):
     body = {"closure": load("closure.json"),
             "launchPlanOverrides": load("launch_plan.json"),
             "executionOverrides": load("execution.json"),
-            "options": {"dryRun": True, "explain": True}}
+            "options": {"dryRun": True, "explain": True,
+                        "implicitHooks": "--implicit-hooks" in flags_of(example)}}
     request = urllib.request.Request(
         "http://%s/v1/resolve" % address, data=json.dumps(body).encode(),
         headers={"Content-Type": "application/json"}, method="POST")
@@ -75,7 +81,8 @@ def http_resolve(address, example):
 def check(example, grpc_address, http_address, policy):
     files = ["--closure", "examples/%s/closure.json" % example,
              "--launch-plan", "examples/%s/launch_plan.json" % example,
-             "--execution", "examples/%s/execution.json" % example]
+             "--execution", "examples/%s/execution.json" % example
+             ] + flags_of(example)
     in_process_json = None
     for mode in ([], ["--json"]):
         local = overridectl(files + ["--explain"] + mode + policy)
@@ -115,8 +122,8 @@ def check(example, grpc_address, http_address, policy):
 def main():
     examples = sorted(d for d in os.listdir("examples")
                       if os.path.exists("examples/%s/closure.json" % d))
-    if len(examples) < 6:
-        sys.exit("FAIL: expected the six bundled examples, found %s" % examples)
+    if len(examples) < 7:
+        sys.exit("FAIL: expected the seven bundled examples, found %s" % examples)
     with open("examples/policy/policy.yaml") as f:
         policy_yaml = f.read()
     plain = start_server("plain", "")

@@ -1,10 +1,11 @@
 // overridectl: inspect a closure's hooks and resolve override maps against
 // it, in process, over the pure resolver core.
 //
-//   overridectl inspect CLOSURE [--json] [--server HOST:PORT]
+//   overridectl inspect CLOSURE [--json] [--implicit-hooks] [--server HOST:PORT]
 //                       [--policy F [--project P] [--domain D]]
 //   overridectl resolve --closure F [--launch-plan F] [--execution F]
 //                       [--explain] [--json] [--warn-unknown-hooks]
+//                       [--implicit-hooks]
 //                       [--policy F [--project P] [--domain D]]
 //                       [--rewrite-closure OUT [--forbid-task-copies]]
 //                       [--server HOST:PORT [--execution-id P/D/N]]
@@ -44,10 +45,11 @@ namespace {
 
 constexpr char kUsage[] =
     "usage:\n"
-    "  overridectl inspect CLOSURE [--json] [--server HOST:PORT]\n"
+    "  overridectl inspect CLOSURE [--json] [--implicit-hooks] [--server HOST:PORT]\n"
     "                      [--policy F [--project P] [--domain D]]\n"
     "  overridectl resolve --closure F [--launch-plan F] [--execution F]\n"
     "                      [--explain] [--json] [--warn-unknown-hooks]\n"
+    "                      [--implicit-hooks]\n"
     "                      [--policy F [--project P] [--domain D]]\n"
     "                      [--rewrite-closure OUT [--forbid-task-copies]]\n"
     "                      [--server HOST:PORT [--execution-id P/D/N]]\n"
@@ -289,7 +291,8 @@ absl::Status WriteRewrittenClosure(
 int Inspect(int argc, char** argv) {
   Args args;
   std::string error;
-  if (!ParseArgs(argc, argv, With({}), {"--json"}, &args, &error))
+  if (!ParseArgs(argc, argv, With({}), {"--json", "--implicit-hooks"}, &args,
+                 &error))
     return Fail(error);
   if (args.positional.size() != 1)
     return Fail(absl::StrCat("inspect takes one CLOSURE\n", kUsage));
@@ -305,12 +308,14 @@ int Inspect(int argc, char** argv) {
     *request.mutable_closure() = *std::move(closure);
     request.set_project(args.values["--project"]);
     request.set_domain(args.values["--domain"]);
+    request.set_implicit_hooks(args.switches["--implicit-hooks"]);
     RemoteError remote_error;
     if (!(*remote)->Inspect(request, &response, &remote_error))
       return ReportRemote(remote_error);
   } else {
     response = pipeline::InspectWorkflow(
-        *closure, *policy ? &**policy : nullptr, resolver::WalkLimits());
+        *closure, *policy ? &**policy : nullptr, resolver::WalkLimits(),
+        args.switches["--implicit-hooks"]);
   }
   std::cout << (args.switches["--json"]
                     ? encoding::DeterministicJson(response, true) + "\n"
@@ -327,7 +332,7 @@ int Resolve(int argc, char** argv) {
   if (!ParseArgs(argc, argv,
                  With({"--closure", "--launch-plan", "--execution",
                        "--execution-id", "--rewrite-closure"}),
-                 {"--explain", "--json", "--warn-unknown-hooks",
+                 {"--explain", "--json", "--warn-unknown-hooks", "--implicit-hooks",
                   "--forbid-task-copies"},
                  &args, &error)) {
     return Fail(error);
@@ -390,6 +395,8 @@ int Resolve(int argc, char** argv) {
   }
   // The table always shows where values came from, so it always explains.
   request.mutable_options()->set_explain(explain || !json);
+  request.mutable_options()->set_implicit_hooks(
+      args.switches["--implicit-hooks"]);
   if (args.switches["--warn-unknown-hooks"]) {
     request.mutable_options()->set_unknown_hooks(v1::UNKNOWN_HOOKS_WARN);
   }

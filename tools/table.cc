@@ -28,8 +28,11 @@ std::string ShowValue(const v1::Assignment& assignment) {
 
 std::string ShowSource(const v1::Assignment& assignment) {
   std::string source = resolver::LayerName(assignment.layer());
-  if (!assignment.hook().empty())
-    absl::StrAppend(&source, " hook ", assignment.hook());
+  if (!assignment.hook().empty()) {
+    absl::StrAppend(&source, assignment.implicit_hook() ? " implicit hook "
+                                                        : " hook ",
+                    assignment.hook());
+  }
   if (!assignment.declared_at().empty())
     absl::StrAppend(&source, " @ ", assignment.declared_at());
   return source;
@@ -104,7 +107,8 @@ std::string InspectTable(const v1::InspectWorkflowResponse& response) {
   std::string out;
   if (response.hooks().empty()) out = "no hooks are declared\n";
   for (const v1::Hook& hook : response.hooks()) {
-    absl::StrAppend(&out, "hook ", hook.name(), "\n");
+    absl::StrAppend(&out, hook.implicit() ? "implicit hook " : "hook ",
+                    hook.name(), "\n");
     absl::StrAppend(&out, "  covers       ",
                     hook.node_paths().empty()
                         ? "(no task node)"
