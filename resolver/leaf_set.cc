@@ -123,10 +123,8 @@ std::optional<LeafSelector> ParseUnsetPath(absl::string_view path) {
 }
 
 Leaf* LeafSet::FindMutable(const LeafKey& key) {
-  for (Leaf& leaf : leaves_) {
-    if (leaf.key == key) return &leaf;
-  }
-  return nullptr;
+  auto it = index_.find(key);
+  return it == index_.end() ? nullptr : &leaves_[it->second];
 }
 
 const Leaf* LeafSet::Find(const LeafKey& key) const {
@@ -143,10 +141,19 @@ void LeafSet::Set(LeafKey key, LeafValue value, const Origin& origin) {
     leaf->current = {value, origin, false};
     return;
   }
+  index_.emplace(key, leaves_.size());
   leaves_.push_back({std::move(key), {value, origin, false}});
 }
 
 void LeafSet::Remove(const LeafSelector& selector, const Origin& origin) {
+  if (selector.scope == LeafSelector::Scope::kExact) {
+    Leaf* leaf = FindMutable(selector.key);
+    if (leaf != nullptr && !leaf->current.removed) {
+      Shadow(*leaf);
+      leaf->current = {LeafValue(), origin, true};
+    }
+    return;
+  }
   for (Leaf& leaf : leaves_) {
     if (leaf.current.removed || !selector.Matches(leaf.key)) continue;
     Shadow(leaf);
@@ -168,6 +175,7 @@ void LeafSet::MarkBase() {
 void LeafSet::Sort() {
   std::sort(leaves_.begin(), leaves_.end(),
             [](const Leaf& a, const Leaf& b) { return a.key < b.key; });
+  for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
 }
 
 }  // namespace flyteoverride::resolver

@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/string_view.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "google/protobuf/message.h"
@@ -41,6 +43,10 @@ struct LeafKey {
     return field == o.field && resource == o.resource && key == o.key;
   }
   bool operator<(const LeafKey& o) const;
+  template <typename H>
+  friend H AbslHashValue(H h, const LeafKey& k) {
+    return H::combine(std::move(h), k.field, k.resource, k.key);
+  }
 };
 
 // A resource name as paths write it: "cpu", "ephemeral_storage".
@@ -109,7 +115,8 @@ struct LeafSelector {
 // Accepts prefixes ("resources.limits", "environment", "task_config").
 std::optional<LeafSelector> ParseUnsetPath(absl::string_view path);
 
-// Not thread-safe; one per instance being resolved.
+// Not thread-safe; one per instance being resolved. Look-ups are by hash, so
+// merging n leaves costs O(n), however many keys a document sets.
 class LeafSet {
  public:
   explicit LeafSet(bool keep_history) : keep_history_(keep_history) {}
@@ -133,6 +140,7 @@ class LeafSet {
 
   bool keep_history_;
   std::vector<Leaf> leaves_;
+  absl::flat_hash_map<LeafKey, size_t> index_;  // into leaves_
 };
 
 }  // namespace flyteoverride::resolver

@@ -75,8 +75,16 @@ class Resolver {
       } else if (!declared_.contains(hook)) {
         if (known.empty()) {
           for (absl::string_view name : declared_) known.emplace_back(name);
+          std::sort(known.begin(), known.end());  // suggestions in one order
         }
-        std::vector<std::string> close = ClosestNames(hook, known);
+        // Each suggestion compares the name with every declared one: only
+        // the first few unknown names get one, so that a request of many
+        // unknown names against many hooks stays linear in its size.
+        std::vector<std::string> close;
+        if (suggested_ < kMaxSuggestedNames) {
+          ++suggested_;
+          close = ClosestNames(hook, known);
+        }
         std::string description = absl::StrCat(
             "no hook named \"", hook, "\" is declared in this workflow");
         if (!close.empty()) {
@@ -234,6 +242,9 @@ class Resolver {
   const bool explain_;
   const ClosureWalk walk_;
   absl::flat_hash_set<absl::string_view> declared_;
+  // Unknown hook names given "did you mean" so far.
+  static constexpr int kMaxSuggestedNames = 16;
+  int suggested_ = 0;
   ResolveResult result_;
 };
 

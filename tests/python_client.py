@@ -230,6 +230,10 @@ def main():
         dry = resolve_request(example, "dry-%s-%d" % (example.replace("_", "-"), os.getpid()))
         dry.options.dry_run = True
         dry.options.explain = True
+        flags = os.path.join(args.examples, example, "flags")
+        if os.path.isfile(flags):  # e.g. --implicit-hooks, as the CLI got it
+            with open(flags) as f:
+                dry.options.implicit_hooks = "--implicit-hooks" in f.read().split()
         answer = resolve(dry, timeout=20)
         check(answer == golden,
               "%s: Resolve(explain, dry_run) equals examples/%s/expected.json" % (
