@@ -8,6 +8,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "encoding/closure_json.h"
 #include "encoding/json_format.h"
+#include "encoding/json_shape.h"
 #include "encoding/strict_json.h"
 #include "resolver/violations.h"
 #include "server/http_status.h"
@@ -24,6 +25,14 @@ HttpResponse Error(const Outcome& outcome) {
 
 HttpResponse Json(const google::protobuf::Message& message) {
   return {200, kJson, encoding::DeterministicJson(message, false)};
+}
+
+// A body no parser should read, as a refusal with its violation.
+Outcome Malformed(std::string description) {
+  v1::Violation violation = resolver::MakeViolation(
+      "", description, "MALFORMED_REQUEST", v1::Violation::INVALID_VALUE);
+  return Outcome(absl::InvalidArgumentError(std::move(description)),
+                 {std::move(violation)});
 }
 
 // A problem the strict reader found in a body; inside an override map it is
@@ -63,10 +72,14 @@ template <typename Request>
 Outcome ParseBody(const std::string& body, Request* request,
                   google::protobuf::Value* closure,
                   std::vector<v1::Violation>* in_maps) {
+  // Nesting is judged before any parser runs: deep JSON costs parsers far
+  // more than its size.
+  if (absl::Status shape = encoding::CheckJsonDepth(body); !shape.ok())
+    return Malformed(std::string(shape.message()));
   google::protobuf::Value document;
   if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
       !document.has_struct_value()) {
-    return absl::InvalidArgumentError("the body is not a JSON object");
+    return Malformed("the body is not a JSON object");
   }
   auto* fields = document.mutable_struct_value()->mutable_fields();
   if (auto it = fields->find("closure"); it != fields->end()) {

@@ -261,5 +261,22 @@ TEST(Http, FlytectlWorkflowOutputIsAClosure) {
   EXPECT_THAT(result.body, HasSubstr("\"name\":\"train\""));
 }
 
+// The hostile body of the bounded-work report: 200 KB of nested lists once
+// kept a core busy for minutes. It is refused before any parser runs.
+TEST(Http, DeeplyNestedJsonIsRefusedAtOnce) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const std::string body = absl::StrCat(R"({"closure": )",
+                                        std::string(100'000, '['),
+                                        std::string(100'000, ']'), "}");
+  const absl::Time start = absl::Now();
+  HttpResult result =
+      HttpCall(harness.http_port(), "POST", "/v1/resolve", body);
+  EXPECT_EQ(result.status, 400) << result.body;
+  EXPECT_THAT(result.body, HasSubstr("MALFORMED_REQUEST"));
+  EXPECT_THAT(result.body, HasSubstr("nests deeper than 100"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // a bound, not a benchmark
+  EXPECT_EQ(HttpCall(harness.http_port(), "GET", "/healthz").status, 200);
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests

@@ -13,6 +13,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "encoding/closure_json.h"
 #include "encoding/json_format.h"
+#include "encoding/json_shape.h"
 #include "encoding/strict_json.h"
 #include "resolver/violations.h"
 
@@ -160,6 +161,8 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 absl::StatusOr<std::string> ClosureText(absl::string_view bytes) {
   if (!LooksLikeJson(bytes)) return std::string(bytes);
+  if (absl::Status shape = encoding::CheckJsonDepth(bytes); !shape.ok())
+    return absl::InvalidArgumentError(absl::StrCat("closure: ", shape.message()));
   google::protobuf::Value document;
   auto status =
       google::protobuf::util::JsonStringToMessage(std::string(bytes), &document);
@@ -200,6 +203,9 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
                                                    absl::string_view field,
                                                    v1::Layer layer,
                                                    absl::string_view file) {
+  // Flow-style nesting is judged before any parser recurses into it.
+  if (absl::Status shape = encoding::CheckJsonDepth(text); !shape.ok())
+    return absl::InvalidArgumentError(absl::StrCat("override map: ", shape.message()));
   // JSON is read as YAML too, for the lines of its problems and the keys it
   // repeats; JSON that YAML refuses (tabs before a key) is read as JSON.
   absl::StatusOr<Reading> reading = ReadYaml(text);
