@@ -67,6 +67,13 @@ class Checker {
     InRange("limits.max_nesting_depth", c.max_nesting_depth, 1);
     InRange("limits.max_node_instances", c.max_node_instances, 1);
     InRange("limits.max_violations", c.max_violations, 1);
+    InRange("limits.max_node_id_bytes", c.max_node_id_bytes, 1);
+    InRange("limits.max_path_bytes", c.max_path_bytes, 1);
+    InRange("limits.max_map_entries", c.max_map_entries, 1);
+    InRange("limits.max_environment_keys", c.max_environment_keys, 0);
+    InRange("limits.max_task_config_depth", c.max_task_config_depth, 1);
+    InRange("limits.max_task_config_bytes", c.max_task_config_bytes, 1);
+    InRange("limits.max_work_units", c.max_work_units, 1);
 
     const TlsConfig& tls = c.tls;
     const bool cert = !tls.cert_file.empty(), key = !tls.key_file.empty();
@@ -245,7 +252,17 @@ class ConfigReader {
          Section(
              {{"max_nesting_depth", Field(&c.max_nesting_depth, kInteger)},
               {"max_node_instances", Field(&c.max_node_instances, kInteger)},
-              {"max_violations", Field(&c.max_violations, kInteger)}})},
+              {"max_violations", Field(&c.max_violations, kInteger)},
+              {"max_node_id_bytes", Field(&c.max_node_id_bytes, kInteger)},
+              {"max_path_bytes", Field(&c.max_path_bytes, kInteger)},
+              {"max_map_entries", Field(&c.max_map_entries, kInteger)},
+              {"max_environment_keys",
+               Field(&c.max_environment_keys, kInteger)},
+              {"max_task_config_depth",
+               Field(&c.max_task_config_depth, kInteger)},
+              {"max_task_config_bytes",
+               Field(&c.max_task_config_bytes, kInteger)},
+              {"max_work_units", Field(&c.max_work_units, kInteger)}})},
         {"tls",
          Section({{"cert_file", Field(&c.tls.cert_file, kString)},
                   {"key_file", Field(&c.tls.key_file, kString)},

@@ -57,6 +57,14 @@ struct Config {
   int max_nesting_depth = 64;  // sub-workflow, branch and array nesting
   int max_node_instances = 2'000'000;
   int max_violations = 100;  // reported per call; the rest summed up
+  // Bounds on one request's work (docs/operations.md, "Limits").
+  int64_t max_node_id_bytes = 1024;
+  int64_t max_path_bytes = 32 << 20;  // every instance's node path, summed
+  int64_t max_map_entries = 10'000;   // hooks in one override map
+  int64_t max_environment_keys = 1000;  // in one override document
+  int max_task_config_depth = 32;
+  int64_t max_task_config_bytes = 1 << 20;
+  int64_t max_work_units = 200'000'000;  // nodes visited and leaves merged
   // Calls running at once, and waiting beyond those; beyond both a call is
   // refused with RESOURCE_EXHAUSTED.
   int max_concurrent_calls = 32;

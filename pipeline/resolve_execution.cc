@@ -10,6 +10,7 @@
 #include "resolver/inspect.h"
 #include "resolver/leaf_set.h"
 #include "resolver/merge.h"
+#include "resolver/violations.h"
 
 namespace flyteoverride::pipeline {
 namespace {
@@ -68,11 +69,13 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
   resolve.parent_path = context.parent_path;
   resolve.parent_hooks = context.parent_hooks;
   resolve.collect_applied_hooks = context.collect_applied_hooks;
+  resolve.stop = context.stop;
   if (context.policy != nullptr) resolve.platform = &platform.emplace(*context.policy);
   resolve.implicit_hooks =
       ImplicitHooksFor(request.options().implicit_hooks(), context.policy);
   resolver::ResolveResult result =
       resolver::Resolve(request, options.limits, resolve);
+  if (!result.stopped.ok()) return result.stopped;
 
   ResolveOutcome outcome;
   outcome.response = std::move(result.response);
@@ -100,6 +103,18 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
         !status.ok()) {
       return status;
     }
+  }
+  // What cannot be sent is refused here, before anyone records it.
+  if (const size_t bytes = outcome.response.ByteSizeLong();
+      outcome.ok() && bytes > options.limits.max_output_bytes) {
+    outcome.violations.push_back(resolver::MakeViolation(
+        "", absl::StrCat("the answer would be ", bytes, " bytes; at most ",
+                         options.limits.max_output_bytes),
+        "OUTPUT_TOO_LARGE", v1::Violation::LIMIT_EXCEEDED));
+    outcome.response.clear_nodes();
+    outcome.response.clear_rewritten_closure();
+    outcome.response.clear_template_copies();
+    outcome.applied_hooks.clear();
   }
   return outcome;
 }

@@ -5,6 +5,7 @@
 #ifndef FLYTEOVERRIDE_PIPELINE_RESOLVE_EXECUTION_H_
 #define FLYTEOVERRIDE_PIPELINE_RESOLVE_EXECUTION_H_
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,10 @@ struct ExecutionContext {
   google::protobuf::RepeatedPtrField<v1::AppliedHook> parent_hooks;
   // Fill ResolveOutcome::applied_hooks, for recording.
   bool collect_applied_hooks = false;
+  // Asked now and then while the work goes on: true ends it early, and the
+  // pipeline answers CANCELLED (resolver::ResolveContext::stop). May be
+  // empty.
+  std::function<bool()> stop;
 };
 
 // A resolve's answer, as values: violations are the caller's or the
@@ -70,7 +75,8 @@ struct ResolveOutcome {
 // unknown_hooks and rewrite_closure; execution_id and dry_run are the
 // caller's concern), judges it under the policy, caps the violations, sets
 // the input digest and, when asked, rewrites the closure for Flyte v1.
-// A non-OK status means the pipeline itself broke (a bug), not bad input.
+// A non-OK status means the pipeline did not finish: CANCELLED when `stop`
+// ended it, INTERNAL when it broke (a bug); never bad input.
 absl::StatusOr<ResolveOutcome> ResolveExecution(
     const v1::ResolveRequest& request, const ExecutionContext& context,
     const PipelineOptions& options);

@@ -37,8 +37,12 @@ struct Pending {
 class Walker {
  public:
   Walker(const CompiledWorkflowClosure& closure, const WalkLimits& limits,
-         const WalkRoot& root, ImplicitHooks implicit)
-      : closure_(closure), limits_(limits), root_(root), implicit_(implicit) {
+         const WalkRoot& root, ImplicitHooks implicit, WorkBudget* budget)
+      : closure_(closure),
+        limits_(limits),
+        root_(root),
+        implicit_(implicit),
+        budget_(budget) {
     for (const auto& task : closure.tasks()) {
       tasks_.try_emplace(KeyOf(task.template_().id()), &task.template_());
     }
@@ -86,11 +90,19 @@ class Walker {
   void Fail(std::string field, std::string description,
             v1::Violation::Category category = v1::Violation::BAD_CLOSURE,
             std::string node_path = "") {
-    walk_.violations.push_back(
-        MakeViolation(std::move(field), std::move(description),
-                      category == v1::Violation::BAD_CLOSURE ? "BAD_CLOSURE"
-                                                             : "LIMIT_EXCEEDED",
-                      category, std::move(node_path)));
+    walk_.violations.push_back(MakeViolation(
+        std::move(field), std::move(description), "BAD_CLOSURE", category,
+        std::move(node_path)));
+  }
+
+  // A limit passed: the walk stops, since what follows could cost without
+  // bound.
+  void Limit(std::string field, std::string description, std::string reason,
+             std::string node_path = "") {
+    walk_.violations.push_back(MakeViolation(
+        std::move(field), std::move(description), std::move(reason),
+        v1::Violation::LIMIT_EXCEEDED, std::move(node_path)));
+    stopped_ = true;
   }
 
   void PushWorkflow(int scope, int chain, int depth) {
@@ -154,23 +166,40 @@ class Walker {
   bool Deeper(const Pending& item) {
     if (item.depth + 1 <= limits_.max_depth) return true;
     const std::string path = PathOf(item);
-    Fail(absl::StrCat("node ", path),
-         absl::StrCat("nesting deeper than ", limits_.max_depth,
-                      " sub-workflow, branch and array levels at ", path),
-         v1::Violation::LIMIT_EXCEEDED, path);
+    walk_.violations.push_back(MakeViolation(
+        absl::StrCat("node ", path),
+        absl::StrCat("nesting deeper than ", limits_.max_depth,
+                     " sub-workflow, branch and array levels at ", path),
+        "NESTING_TOO_DEEP", v1::Violation::LIMIT_EXCEEDED, path));
     return false;
   }
 
   void Visit(const Pending& item) {
     if (++visited_ > limits_.max_nodes) {
-      Fail("closure",
-           absl::StrCat("the closure expands to more than ", limits_.max_nodes,
-                        " node instances"),
-           v1::Violation::LIMIT_EXCEEDED);
-      stopped_ = true;
+      Limit("closure",
+            absl::StrCat("the closure expands to more than ", limits_.max_nodes,
+                         " node instances"),
+            "TOO_MANY_NODES");
+      return;
+    }
+    if (budget_ != nullptr && !budget_->Spend()) {
+      if (budget_->spent()) {
+        Limit("closure",
+              absl::StrCat("resolving this request takes more than ",
+                           budget_->max_units(), " units of work"),
+              "WORK_BUDGET_EXCEEDED");
+      }
+      stopped_ = true;  // stopped by the caller: it says why
       return;
     }
     const Node& node = *item.node;
+    if (node.id().size() > limits_.max_node_id_bytes) {
+      Limit(absl::StrCat("node ", node.id().substr(0, 64), "..."),
+            absl::StrCat("a node id of ", node.id().size(),
+                         " bytes; at most ", limits_.max_node_id_bytes),
+            "NODE_ID_TOO_LONG");
+      return;
+    }
     int chain = item.chain;
     if (node.has_runtime_override()) {
       chain = Declare(node.runtime_override().name(),
@@ -235,12 +264,22 @@ class Walker {
       return;
     }
     const int implicit = ImplicitHook(item, chain);
+    std::string path = PathOf(item);
+    path_bytes_ += path.size();
+    if (path_bytes_ > limits_.max_path_bytes) {
+      Limit("closure",
+            absl::StrCat("the node paths of the task node instances add up "
+                         "to more than ",
+                         limits_.max_path_bytes, " bytes"),
+            "PATH_BYTES_EXCEEDED", std::move(path));
+      return;
+    }
     if (chain < 0 && implicit < 0) {
-      walk_.uncovered.push_back(PathOf(item));
+      walk_.uncovered.push_back(std::move(path));
       return;
     }
     walk_.instances.push_back(
-        {PathOf(item), item.node, it->second, chain, item.scope, implicit});
+        {std::move(path), item.node, it->second, chain, item.scope, implicit});
   }
 
   // The implicit hook of a task node instance, or -1: none asked for, the
@@ -322,6 +361,8 @@ class Walker {
   const WalkLimits limits_;
   const WalkRoot& root_;
   const ImplicitHooks implicit_;
+  WorkBudget* const budget_;
+  size_t path_bytes_ = 0;
   absl::flat_hash_map<IdKey, const TaskTemplate*> tasks_;
   absl::flat_hash_map<IdKey, const WorkflowTemplate*> workflows_;
   struct FirstDeclaration {
@@ -351,8 +392,8 @@ std::vector<const HookLink*> ClosureWalk::HookChain(
 
 ClosureWalk WalkClosure(const CompiledWorkflowClosure& closure,
                         const WalkLimits& limits, const WalkRoot& root,
-                        ImplicitHooks implicit) {
-  return Walker(closure, limits, root, implicit).Run();
+                        ImplicitHooks implicit, WorkBudget* budget) {
+  return Walker(closure, limits, root, implicit, budget).Run();
 }
 
 }  // namespace flyteoverride::resolver

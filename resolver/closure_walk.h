@@ -11,15 +11,26 @@
 #include "flyteidl/core/compiler.pb.h"
 #include "flyteoverride/v1/record.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
+#include "resolver/work_budget.h"
 
 namespace flyteoverride::resolver {
 
+// Each limit, when passed, is a LIMIT_EXCEEDED violation with its own
+// reason (docs/operations.md lists them with their defaults).
 struct WalkLimits {
-  // Sub-workflow, branch and array nesting, counted together.
+  // Sub-workflow, branch and array nesting, counted together
+  // (NESTING_TOO_DEEP).
   int max_depth = 64;
   // Nodes visited, counting each instance of a reused sub-workflow: bounds
-  // the work a closure can ask for (reuse can multiply instances).
+  // the work a closure can ask for (reuse can multiply instances)
+  // (TOO_MANY_NODES).
   int max_nodes = 2'000'000;
+  // One node id (NODE_ID_TOO_LONG).
+  size_t max_node_id_bytes = 1024;
+  // The node paths of every task node instance together: a path repeats
+  // every id above it, so long ids nested deep multiply
+  // (PATH_BYTES_EXCEEDED).
+  size_t max_path_bytes = 32 << 20;
 };
 
 // A workflow template as instantiated at one place in the execution.
@@ -104,9 +115,13 @@ struct WalkRoot {
 
 // Walks the primary workflow of `closure` (nodes and failure node, into
 // sub-workflows, branches and array nodes). Never recurses on input depth.
+// Each node visited spends a unit of `budget` (when given); a spent or
+// stopped budget ends the walk (a spent one with a WORK_BUDGET_EXCEEDED
+// violation).
 ClosureWalk WalkClosure(const flyteidl::core::CompiledWorkflowClosure& closure,
                         const WalkLimits& limits, const WalkRoot& root = {},
-                        ImplicitHooks implicit = ImplicitHooks::kOff);
+                        ImplicitHooks implicit = ImplicitHooks::kOff,
+                        WorkBudget* budget = nullptr);
 
 }  // namespace flyteoverride::resolver
 

@@ -29,21 +29,43 @@ class Resolver {
         limits_(limits),
         context_(context),
         explain_(request.options().explain()),
+        budget_(limits.max_work_units, context.stop),
         walk_(WalkClosure(request.closure(), limits.walk, RootOf(context),
-                          context.implicit_hooks)) {}
+                          context.implicit_hooks, &budget_)) {}
 
   ResolveResult Run() && {
     result_.violations = walk_.violations;
     for (const v1::Violation& warning : walk_.warnings)
       *result_.response.add_warnings() = warning;
-    CheckDocuments();
+    if (!Stopped()) CheckDocuments();
     const bool interruptible = request_.closure()
                                    .primary()
                                    .template_()
                                    .metadata_defaults()
                                    .interruptible();
-    for (const Instance& instance : walk_.instances)
+    // A passed limit means the rest could cost without bound: no instance
+    // is resolved (the answer is the violations anyway).
+    const bool limited = std::any_of(
+        result_.violations.begin(), result_.violations.end(),
+        [](const v1::Violation& v) {
+          return v.category() == v1::Violation::LIMIT_EXCEEDED;
+        });
+    for (const Instance& instance : walk_.instances) {
+      if (limited || Stopped()) break;
       ResolveInstance(instance, interruptible);
+    }
+    if (budget_.stopped()) {
+      result_ = ResolveResult();
+      result_.stopped =
+          absl::CancelledError("the call was stopped before it finished");
+      return std::move(result_);
+    }
+    if (budget_.spent() && !limited) {
+      result_.violations.push_back(MakeViolation(
+          "", absl::StrCat("resolving this request takes more than ",
+                           budget_.max_units(), " units of work"),
+          "WORK_BUDGET_EXCEEDED", v1::Violation::LIMIT_EXCEEDED));
+    }
     CapViolations(limits_.max_violations, &result_.violations);
     if (!result_.ok()) result_.response.clear_nodes();
     if (result_.ok() && context_.collect_applied_hooks)
@@ -52,8 +74,11 @@ class Resolver {
   }
 
  private:
+  // True once the budget is spent or the caller stopped the call.
+  bool Stopped() const { return budget_.spent() || budget_.stopped(); }
+
   void CheckDocuments() {
-    ValidateClosureDefaults(walk_, &result_.violations);
+    ValidateClosureDefaults(walk_, &result_.violations, limits_.documents);
     for (const HookLink& link : walk_.links) declared_.insert(link.name);
     if (!context_.parent_path.empty()) return;  // judged when recorded
     CheckMap(request_.launch_plan_overrides(), "launch_plan_overrides",
@@ -64,6 +89,14 @@ class Resolver {
 
   void CheckMap(const OverrideMap& map, absl::string_view name,
                 v1::Layer layer) {
+    if (map.size() > limits_.max_map_entries) {
+      result_.violations.push_back(MakeViolation(
+          std::string(name),
+          absl::StrCat(map.size(), " hooks in ", name, "; at most ",
+                       limits_.max_map_entries),
+          "TOO_MANY_MAP_ENTRIES", v1::Violation::LIMIT_EXCEEDED));
+      return;
+    }
     std::vector<std::string> known;
     for (const std::string& hook : SortedKeys(map)) {
       const std::string prefix = absl::StrCat(name, "[", hook, "]");
@@ -96,7 +129,7 @@ class Resolver {
             request_.options().unknown_hooks() == v1::UNKNOWN_HOOKS_WARN);
       }
       ValidateOverrideDocument(map.at(hook), {prefix, layer, hook, ""},
-                               &result_.violations);
+                               &result_.violations, limits_.documents);
     }
   }
 
@@ -211,6 +244,8 @@ class Resolver {
     ApplyLayer(request_.launch_plan_overrides(), v1::LAUNCH_PLAN, chain,
                &leaves);
     ApplyLayer(request_.execution_overrides(), v1::EXECUTION, chain, &leaves);
+    // Every leaf merged is a unit; so is rendering it, which follows.
+    if (!budget_.Spend(1 + leaves.leaves().size())) return;
     if (context_.platform != nullptr) {
       std::vector<v1::Violation> clamped;
       context_.platform->Apply(instance.path, &leaves, &result_.violations, &clamped);
@@ -240,6 +275,7 @@ class Resolver {
   const ResolveLimits& limits_;
   const ResolveContext& context_;
   const bool explain_;
+  WorkBudget budget_;  // before walk_, which spends it
   const ClosureWalk walk_;
   absl::flat_hash_set<absl::string_view> declared_;
   // Unknown hook names given "did you mean" so far.

@@ -4,19 +4,35 @@
 #ifndef FLYTEOVERRIDE_RESOLVER_RESOLVE_H_
 #define FLYTEOVERRIDE_RESOLVER_RESOLVE_H_
 
+#include <functional>
 #include <vector>
+
+#include "absl/status/status.h"
 
 #include "flyteoverride/v1/record.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/closure_walk.h"
 #include "resolver/platform_layer.h"
+#include "resolver/validate.h"
+#include "resolver/work_budget.h"
 
 namespace flyteoverride::resolver {
 
+// Bounds on one call (docs/operations.md): each, when passed, is a
+// LIMIT_EXCEEDED violation with its own reason.
 struct ResolveLimits {
   WalkLimits walk;
+  DocumentLimits documents;
   // Violations beyond this many are summed up in one last violation.
   size_t max_violations = 100;
+  // Hooks named in one override map (TOO_MANY_MAP_ENTRIES).
+  size_t max_map_entries = 10'000;
+  // Units of work one call may spend: a node visited, a leaf merged
+  // (WORK_BUDGET_EXCEEDED).
+  uint64_t max_work_units = 200'000'000;
+  // The serialized answer, rewritten closure included (OUTPUT_TOO_LARGE):
+  // an answer too large to send is refused before anything is recorded.
+  size_t max_output_bytes = 64 << 20;
 };
 
 // Where the closure sits and what to collect besides the response.
@@ -36,6 +52,9 @@ struct ResolveContext {
   PlatformLayer* platform = nullptr;
   // Hooks named after task nodes' names (closure_walk.h).
   ImplicitHooks implicit_hooks = ImplicitHooks::kOff;
+  // Asked now and then while the core works: true ends the call early (its
+  // deadline passed, the server is shutting down). May be empty.
+  std::function<bool()> stop;
 };
 
 // The outcome of a resolve. Violations are the caller's or the closure's
@@ -53,6 +72,10 @@ struct ResolveResult {
   // With collect_applied_hooks: the task node instances no hook covers,
   // sorted.
   std::vector<std::string> uncovered_task_nodes;
+
+  // OK, or CANCELLED when `stop` ended the call before it finished: then
+  // nothing else in the result is meaningful.
+  absl::Status stopped;
 
   bool ok() const { return violations.empty(); }
 };

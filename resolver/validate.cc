@@ -17,12 +17,34 @@ using flyteidl::core::Resources;
 using flyteidl::core::TaskNodeOverrides;
 using google::protobuf::Message;
 
+// The depth of a JSON value, without recursing on it (clients choose it).
+int DepthOf(const google::protobuf::Value& root) {
+  int deepest = 0;
+  std::vector<std::pair<const google::protobuf::Value*, int>> stack = {
+      {&root, 0}};
+  while (!stack.empty()) {
+    auto [value, depth] = stack.back();
+    stack.pop_back();
+    deepest = std::max(deepest, depth);
+    if (value->has_struct_value()) {
+      for (const auto& [key, child] : value->struct_value().fields())
+        stack.push_back({&child, depth + 1});
+    } else if (value->has_list_value()) {
+      for (const auto& child : value->list_value().values())
+        stack.push_back({&child, depth + 1});
+    }
+  }
+  return deepest;
+}
+
 class DocumentChecker {
  public:
-  DocumentChecker(const DocumentSite& site, std::vector<v1::Violation>* out)
-      : site_(site), out_(out) {}
+  DocumentChecker(const DocumentSite& site, const DocumentLimits& limits,
+                  std::vector<v1::Violation>* out)
+      : site_(site), limits_(limits), out_(out) {}
 
   void Check(const TaskNodeOverrides& doc) {
+    if (!WithinLimits(doc)) return;
     CheckUnknownFields(doc, "");
     CheckResourceList(doc.resources().requests(), "resources.requests");
     CheckResourceList(doc.resources().limits(), "resources.limits");
@@ -65,13 +87,46 @@ class DocumentChecker {
 
  private:
   void Add(absl::string_view field, std::string reason,
-           std::string description) {
+           std::string description,
+           v1::Violation::Category category = v1::Violation::INVALID_VALUE) {
     v1::Violation violation = MakeViolation(
         absl::StrCat(site_.field_prefix, ".", field), std::move(description),
-        std::move(reason), v1::Violation::INVALID_VALUE, site_.node_path);
+        std::move(reason), category, site_.node_path);
     violation.set_hook(site_.hook);
     violation.set_layer(site_.layer);
     out_->push_back(std::move(violation));
+  }
+
+  bool WithinLimits(const TaskNodeOverrides& doc) {
+    if (static_cast<size_t>(doc.environment_size()) >
+        limits_.max_environment_keys) {
+      Add("environment", "TOO_MANY_ENVIRONMENT_KEYS",
+          absl::StrCat(doc.environment_size(),
+                       " environment keys in one document; at most ",
+                       limits_.max_environment_keys),
+          v1::Violation::LIMIT_EXCEEDED);
+      return false;
+    }
+    if (!doc.has_task_config()) return true;
+    const size_t bytes = doc.task_config().ByteSizeLong();
+    if (bytes > limits_.max_task_config_bytes) {
+      Add("task_config", "TASK_CONFIG_TOO_LARGE",
+          absl::StrCat("task_config of ", bytes, " bytes; at most ",
+                       limits_.max_task_config_bytes),
+          v1::Violation::LIMIT_EXCEEDED);
+      return false;
+    }
+    google::protobuf::Value root;
+    *root.mutable_struct_value() = doc.task_config();
+    const int depth = DepthOf(root);
+    if (depth > limits_.max_task_config_depth) {
+      Add("task_config", "TASK_CONFIG_TOO_DEEP",
+          absl::StrCat("task_config nests ", depth, " levels; at most ",
+                       limits_.max_task_config_depth),
+          v1::Violation::LIMIT_EXCEEDED);
+      return false;
+    }
+    return true;
   }
 
   // Strict reading: bytes this server's schema does not know are an error,
@@ -155,6 +210,7 @@ class DocumentChecker {
   }
 
   const DocumentSite& site_;
+  const DocumentLimits& limits_;
   std::vector<v1::Violation>* out_;
 };
 
@@ -171,8 +227,9 @@ std::string Describe(const Leaf& leaf) {
 
 void ValidateOverrideDocument(const TaskNodeOverrides& doc,
                               const DocumentSite& site,
-                              std::vector<v1::Violation>* out) {
-  DocumentChecker(site, out).Check(doc);
+                              std::vector<v1::Violation>* out,
+                              const DocumentLimits& limits) {
+  DocumentChecker(site, limits, out).Check(doc);
 }
 
 std::vector<std::string> SortedKeys(
@@ -185,7 +242,8 @@ std::vector<std::string> SortedKeys(
 }
 
 void ValidateClosureDefaults(const ClosureWalk& walk,
-                             std::vector<v1::Violation>* out) {
+                             std::vector<v1::Violation>* out,
+                             const DocumentLimits& limits) {
   absl::flat_hash_set<const void*> seen;
   for (const HookLink& link : walk.links) {
     if (link.defaults == nullptr || link.repeats_earlier ||
@@ -196,7 +254,7 @@ void ValidateClosureDefaults(const ClosureWalk& walk,
         *link.defaults,
         {absl::StrCat("node ", link.declared_at, " runtime_override.defaults"),
          v1::DECORATOR, std::string(link.name), link.declared_at},
-        out);
+        out, limits);
   }
   for (const Scope& scope : walk.scopes) {
     if (!seen.insert(scope.workflow).second) continue;
@@ -207,7 +265,7 @@ void ValidateClosureDefaults(const ClosureWalk& walk,
           {absl::StrCat("workflow ", IdentifierString(scope.workflow->id()),
                         " runtime_override_defaults[", hook, "]"),
            v1::DECORATOR, hook, ""},
-          out);
+          out, limits);
     }
   }
 }

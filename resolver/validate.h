@@ -18,6 +18,15 @@ std::vector<std::string> SortedKeys(
     const google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>&
         map);
 
+// How large one override document may be (docs/operations.md). Passing one
+// is a LIMIT_EXCEEDED violation with its own reason, and the rest of that
+// document is not judged: its size could make that cost without bound.
+struct DocumentLimits {
+  size_t max_environment_keys = 1000;       // TOO_MANY_ENVIRONMENT_KEYS
+  int max_task_config_depth = 32;           // TASK_CONFIG_TOO_DEEP
+  size_t max_task_config_bytes = 1 << 20;   // TASK_CONFIG_TOO_LARGE
+};
+
 // Where a document sits, for violations: `field_prefix` locates it in the
 // request ("execution_overrides[train]").
 struct DocumentSite {
@@ -33,12 +42,14 @@ struct DocumentSite {
 // environment keys, unset paths naming no field.
 void ValidateOverrideDocument(const flyteidl::core::TaskNodeOverrides& doc,
                               const DocumentSite& site,
-                              std::vector<v1::Violation>* out);
+                              std::vector<v1::Violation>* out,
+                              const DocumentLimits& limits = {});
 
 // Checks the defaults a closure carries, once per declaration and per
 // workflow: node-level hook defaults and runtime_override_defaults.
 void ValidateClosureDefaults(const ClosureWalk& walk,
-                             std::vector<v1::Violation>* out);
+                             std::vector<v1::Violation>* out,
+                             const DocumentLimits& limits = {});
 
 // After merging: each request at most its limit, and a GPU request equal to
 // its limit. Pairs set wholly at registration (TASK, COMPILED) are

@@ -74,6 +74,26 @@ WorkflowExecutionIdentifier ScopeOf(const v1::InspectWorkflowRequest& request) {
   return scope;
 }
 
+// What ends a call's core work early, and how that is answered.
+struct Stop {
+  absl::Time deadline;
+  const storage::Clock& clock;
+  const std::atomic<bool>* stop_all;
+
+  bool operator()() const {
+    return clock.Now() >= deadline ||
+           (stop_all != nullptr && stop_all->load(std::memory_order_relaxed));
+  }
+  absl::Status Why() const {
+    if (clock.Now() >= deadline) {
+      return absl::DeadlineExceededError(
+          "the call's deadline passed before it could finish");
+    }
+    return absl::UnavailableError(
+        "the server is shutting down; the call was stopped: retry");
+  }
+};
+
 absl::Status CheckDeadline(absl::Time deadline, const storage::Clock& clock) {
   if (clock.Now() < deadline) return absl::OkStatus();
   return absl::DeadlineExceededError(
@@ -155,6 +175,8 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   context.policy = rules ? &*rules : nullptr;
   context.read_violations = std::move(read_violations);
   context.collect_applied_hooks = record;
+  const Stop stop{deadline, clock_, options_.stop_all};
+  context.stop = stop;
   absl::StatusOr<pipeline::ResolveOutcome> result;
   if (record && !request.options().explain()) {
     v1::ResolveRequest explained = request;  // records keep the explanation
@@ -163,6 +185,7 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   } else {
     result = pipeline::ResolveExecution(request, context, options_);
   }
+  if (absl::IsCancelled(result.status())) return stop.Why();
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
   stats->hooks = CountHooks(result->response);
@@ -299,6 +322,8 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   context.policy = rules ? &*rules : nullptr;
   context.parent_path = request.parent_node_path();
   context.collect_applied_hooks = true;
+  const Stop stop{deadline, clock_, options_.stop_all};
+  context.stop = stop;
   // A parent no hook covers has no record of its own: its new nodes are
   // covered only by hooks they declare themselves.
   auto parent = store_->GetNodes(*key, request.parent_node_path());
@@ -337,6 +362,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   resolve.mutable_options()->set_explain(true);
   absl::StatusOr<pipeline::ResolveOutcome> result =
       pipeline::ResolveExecution(resolve, context, options_);
+  if (absl::IsCancelled(result.status())) return stop.Why();
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
   stats->hooks = CountHooks(result->response);

@@ -5,6 +5,7 @@
 #ifndef FLYTEOVERRIDE_SERVER_OVERRIDE_SERVICE_H_
 #define FLYTEOVERRIDE_SERVER_OVERRIDE_SERVICE_H_
 
+#include <atomic>
 #include <string>
 #include <vector>
 
@@ -25,7 +26,11 @@ struct ServiceOptions : pipeline::PipelineOptions {
   // The operator policy in force, read once per call; null: no policy. Must
   // outlive the service.
   const PolicyHolder* policy = nullptr;
+  // Set once the shutdown grace has passed: every call still working stops
+  // within a bounded amount of work. Null: never. Must outlive the service.
+  const std::atomic<bool>* stop_all = nullptr;
 };
+
 // What a call reports for metrics and logs, whatever its outcome.
 struct CallStats {
   int nodes = 0;

@@ -1,6 +1,9 @@
 #include "server/server.h"
 
+#include <thread>
+
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -58,6 +61,22 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
   options.limits.walk.max_depth = config.max_nesting_depth;
   options.limits.walk.max_nodes = config.max_node_instances;
   options.limits.max_violations = static_cast<size_t>(config.max_violations);
+  options.limits.walk.max_node_id_bytes =
+      static_cast<size_t>(config.max_node_id_bytes);
+  options.limits.walk.max_path_bytes =
+      static_cast<size_t>(config.max_path_bytes);
+  options.limits.max_map_entries = static_cast<size_t>(config.max_map_entries);
+  options.limits.documents.max_environment_keys =
+      static_cast<size_t>(config.max_environment_keys);
+  options.limits.documents.max_task_config_depth =
+      config.max_task_config_depth;
+  options.limits.documents.max_task_config_bytes =
+      static_cast<size_t>(config.max_task_config_bytes);
+  options.limits.max_work_units = static_cast<uint64_t>(config.max_work_units);
+  // An answer that cannot be sent is refused before it is recorded.
+  options.limits.max_output_bytes =
+      static_cast<size_t>(config.max_message_bytes);
+  options.stop_all = &stop_all_;
   options.retention = config.storage.retention;
   options.rewrite.forbid_task_copies = config.forbid_task_copies;
   options.policy = &policy_;
@@ -144,8 +163,18 @@ void Server::Shutdown() {
   LogEvent(spdlog::level::info, "shutting down",
            {{"in_flight", admission_.running()},
             {"grace", absl::FormatDuration(config_.shutdown_grace)}});
+  // Calls still working when the grace ends are stopped through their work
+  // budgets, so that the process exits within the grace plus a moment
+  // whatever they were doing.
+  absl::Notification drained;
+  std::thread stopper([this, &drained] {
+    if (!drained.WaitForNotificationWithTimeout(config_.shutdown_grace))
+      stop_all_ = true;
+  });
   grpc_->Shutdown(absl::ToChronoTime(absl::Now() + config_.shutdown_grace));
   http_->Stop();
+  drained.Notify();
+  stopper.join();
   purger_.reset();
   LogEvent(spdlog::level::info, "stopped", {});
 }

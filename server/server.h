@@ -49,6 +49,7 @@ class Server {
   PolicyHolder policy_;
   Admission admission_;
   std::atomic<bool> serving_{false};
+  std::atomic<bool> stop_all_{false};  // the shutdown grace has passed
   std::unique_ptr<OverrideService> service_;
   std::unique_ptr<CallRunner> runner_;
   std::unique_ptr<GrpcService> grpc_service_;

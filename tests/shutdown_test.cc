@@ -37,14 +37,19 @@ std::string WriteConfig(const std::string& name, const std::string& yaml) {
 // The binary, started on free ports; ready once it printed its ports.
 class Running {
  public:
-  explicit Running(const std::string& name)
+  explicit Running(const std::string& name,
+                   const std::string& grace = "30s",
+                   const std::string& more_config = "")
       : child_({ServerBinary(), "--config",
                 WriteConfig(name, absl::StrCat("server:\n"
-                                               "  shutdown_grace: 30s\n"
+                                               "  shutdown_grace: ",
+                                               grace,
+                                               "\n"
                                                "storage:\n"
                                                "  driver: sqlite\n"
                                                "  sqlite_path: ",
-                                               TmpDir(), "/", name, ".db\n")),
+                                               TmpDir(), "/", name, ".db\n",
+                                               more_config)),
                 "--grpc-port", "0", "--http-port", "0"},
                absl::StrCat(TmpDir(), "/", name, ".stderr")) {
     line_ = child_.ReadStdoutLine(absl::Seconds(30));
@@ -191,6 +196,73 @@ TEST(Shutdown, IdleServerExitsPromptly) {
   ASSERT_NE(exit, -1);
   EXPECT_TRUE(WIFEXITED(exit) && WEXITSTATUS(exit) == 0) << exit;
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+// A request of a few hundred bytes that asks for millions of instances: a
+// sub-workflow of `width` hooked task nodes called `calls` times.
+v1::ResolveRequest Multiplied(int calls, int width) {
+  v1::ResolveRequest request;
+  auto* closure = request.mutable_closure();
+  flyteidl::core::Identifier task_id;
+  task_id.set_resource_type(flyteidl::core::TASK);
+  task_id.set_name("t");
+  *closure->add_tasks()->mutable_template_()->mutable_id() = task_id;
+  auto* sub = closure->add_sub_workflows()->mutable_template_();
+  sub->mutable_id()->set_resource_type(flyteidl::core::WORKFLOW);
+  sub->mutable_id()->set_name("sub");
+  for (int i = 0; i < width; ++i) {
+    auto* node = sub->add_nodes();
+    node->set_id(absl::StrCat("n", i));
+    *node->mutable_task_node()->mutable_reference_id() = task_id;
+  }
+  auto* primary = closure->mutable_primary()->mutable_template_();
+  primary->mutable_id()->set_name("wf");
+  for (int i = 0; i < calls; ++i) {
+    auto* node = primary->add_nodes();
+    node->set_id(absl::StrCat("w", i));
+    *node->mutable_workflow_node()->mutable_sub_workflow_ref() = sub->id();
+    node->mutable_runtime_override()->set_name("h");
+  }
+  (*request.mutable_execution_overrides())["h"].set_retries(1);
+  request.mutable_options()->set_dry_run(true);
+  return request;
+}
+
+// A call still working when the grace ends is stopped through its work
+// budget: the process exits within the grace plus a second, whatever the
+// call was doing.
+TEST(Shutdown, ACallPastTheGraceIsStoppedAndTheProcessExitsInTime) {
+  Running server("past-grace", "1s",
+                 "limits:\n  max_node_instances: 5000000\n"
+                 "  max_path_bytes: 200000000\n");
+  ASSERT_TRUE(server.ok()) << server.Why();
+  auto stub = v1::OverrideResolver::NewStub(server.channel());
+  const v1::ResolveRequest huge = Multiplied(1000, 2000);  // 2M instances
+  auto call = std::async(std::launch::async, [&] {
+    v1::ResolveResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(DeadlineIn(absl::Seconds(120)));
+    return stub->Resolve(&context, huge, &response);
+  });
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        return MetricValue(HttpCall(server.http_port(), "GET", "/metrics").body,
+                           "override_resolver_calls_in_flight") == 1;
+      },
+      absl::Seconds(30)));
+  absl::SleepFor(absl::Milliseconds(300));
+  ASSERT_NE(call.wait_for(std::chrono::seconds(0)), std::future_status::ready)
+      << "the call ended before SIGTERM; make it larger";
+  const absl::Time signalled = absl::Now();
+  server.child().Signal(SIGTERM);
+  const int exit = server.child().Wait(absl::Seconds(30));
+  const absl::Duration took = absl::Now() - signalled;
+  ASSERT_NE(exit, -1) << "still running 30 s after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(exit) && WEXITSTATUS(exit) == 0) << exit;
+  EXPECT_LT(took, absl::Seconds(2) + absl::Milliseconds(500))
+      << "grace 1 s: exited after " << took;
+  const grpc::Status status = call.get();
+  EXPECT_FALSE(status.ok());
 }
 
 }  // namespace
