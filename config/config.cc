@@ -52,6 +52,21 @@ class Checker {
     }
     InRange("server.grpc_port", c.grpc_port, 0, 65535);
     InRange("server.http_port", c.http_port, 0, 65535);
+    InRange("server.probe_port", c.probe_port, -1, 65535);
+    if (c.ProbePort() != 0 &&
+        (c.ProbePort() == c.http_port || c.ProbePort() == c.grpc_port)) {
+      Add("server.probe_port",
+          absl::StrCat("must differ from server.grpc_port and "
+                       "server.http_port, got ",
+                       c.ProbePort()));
+    }
+    InRange("server.max_connections_per_client",
+            c.max_connections_per_client, 1);
+    Positive("server.max_connection_age", c.max_connection_age, false);
+    if (c.max_connection_age > absl::Hours(24 * 24)) {
+      Add("server.max_connection_age", "must be at most 576h (gRPC takes "
+                                        "milliseconds as a 32-bit number)");
+    }
     if (c.grpc_port != 0 && c.grpc_port == c.http_port) {
       Add("server.http_port",
           absl::StrCat("must differ from server.grpc_port, got ", c.http_port),
@@ -242,6 +257,11 @@ class ConfigReader {
          Section({{"bind_address", Field(&c.bind_address, kString)},
                   {"grpc_port", Field(&c.grpc_port, kInteger)},
                   {"http_port", Field(&c.http_port, kInteger)},
+                  {"probe_port", Field(&c.probe_port, kInteger)},
+                  {"max_connections_per_client",
+                   Field(&c.max_connections_per_client, kInteger)},
+                  {"max_connection_age",
+                   Field(&c.max_connection_age, kDuration)},
                   {"max_message_bytes", Field(&c.max_message_bytes, kBytes)},
                   {"max_concurrent_calls",
                    Field(&c.max_concurrent_calls, kInteger)},

@@ -52,6 +52,17 @@ struct Config {
   std::string bind_address = "127.0.0.1";
   int grpc_port = 8089;  // 0 = pick a free port (logged at start)
   int http_port = 8090;  // 0 = pick a free port (logged at start)
+  // /healthz, /readyz and /metrics only, on threads API calls never hold.
+  // Unset (-1): 8091, or 0 when http_port is 0 (tests, several servers).
+  int probe_port = -1;
+  // Open HTTP API connections from one client address.
+  int max_connections_per_client = 64;
+  // gRPC connections are closed (gracefully) after this long, so that
+  // long-lived clients rebalance over replicas.
+  absl::Duration max_connection_age = absl::Minutes(30);
+  int ProbePort() const {
+    return probe_port >= 0 ? probe_port : (http_port == 0 ? 0 : 8091);
+  }
   // Largest request accepted, in bytes; gRPC takes an int, so at most 2^31-1.
   int64_t max_message_bytes = 64 << 20;
   int max_nesting_depth = 64;  // sub-workflow, branch and array nesting

@@ -23,17 +23,18 @@ for _ in $(seq 150); do
 done
 grep -q serving .run/server.out || { echo "the server did not start; see .run/server.log" >&2; exit 1; }
 grpc=$(sed -n 's/.*gRPC on \([^,]*\),.*/\1/p' .run/server.out)
-http=$(sed -n 's/.*HTTP on \(.*\)$/\1/p' .run/server.out)
+http=$(sed -n 's/.*HTTP on \([^,]*\),.*$/\1/p' .run/server.out)
+probes=$(sed -n 's/.*probes on \(.*\)$/\1/p' .run/server.out)
 
 example=examples/training_pipeline
 echo "\$ overridectl resolve --server $grpc --execution-id flytesnacks/development/quickstart --closure $example/closure.json --launch-plan $example/launch_plan.json --execution $example/execution.json"
 .run/overridectl resolve --server "$grpc" --execution-id flytesnacks/development/quickstart \
   --closure "$example/closure.json" --launch-plan "$example/launch_plan.json" \
   --execution "$example/execution.json"
-echo "\$ curl -s http://$http/readyz"
-curl -s "http://$http/readyz"
+echo "\$ curl -s http://$probes/readyz"
+curl -s "http://$probes/readyz"
 cat <<MSG
-override-resolver is running (pid $(cat .run/server.pid)): gRPC $grpc, HTTP http://$http
+override-resolver is running (pid $(cat .run/server.pid)): gRPC $grpc, HTTP http://$http, probes and metrics http://$probes
   records: .run/override-resolver.db   logs: .run/server.log
   try:     .run/overridectl get --server $grpc --execution-id flytesnacks/development/quickstart --node n1/n0
   stop:    kill $(cat .run/server.pid)

@@ -205,22 +205,29 @@ HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
   return outcome.ok() ? Json(response) : Error(outcome);
 }
 
-HttpResponse HttpApi::Handle(const HttpRequest& http) const {
-  const bool get = http.method == "GET";
-  const bool post = http.method == "POST";
-  if (get && http.path == "/healthz") return {200, "text/plain", "ok\n"};
-  if (get && http.path == "/readyz") {
+std::optional<HttpResponse> HttpApi::HandleProbe(
+    const HttpRequest& http) const {
+  if (http.method != "GET") return std::nullopt;
+  if (http.path == "/healthz") return HttpResponse{200, "text/plain", "ok\n"};
+  if (http.path == "/readyz") {
     const absl::Status ready = serving_->load()
                                    ? service_->Ready()
                                    : absl::UnavailableError("shutting down");
-    if (ready.ok()) return {200, "text/plain", "ready\n"};
-    return {503, "text/plain",
-            absl::StrCat("not ready: ", ready.message(), "\n")};
+    if (ready.ok()) return HttpResponse{200, "text/plain", "ready\n"};
+    return HttpResponse{503, "text/plain",
+                        absl::StrCat("not ready: ", ready.message(), "\n")};
   }
-  if (get && http.path == "/metrics") {
-    return {200, "text/plain; version=0.0.4; charset=utf-8",
-            registry_->Render()};
+  if (http.path == "/metrics") {
+    return HttpResponse{200, "text/plain; version=0.0.4; charset=utf-8",
+                        registry_->Render()};
   }
+  return std::nullopt;
+}
+
+HttpResponse HttpApi::Handle(const HttpRequest& http) const {
+  const bool get = http.method == "GET";
+  const bool post = http.method == "POST";
+  if (std::optional<HttpResponse> probe = HandleProbe(http)) return *probe;
   if (!serve_api_ && absl::StartsWith(http.path, "/v1/")) {
     return Error(
         absl::PermissionDeniedError("TLS is configured: the API is served over "
@@ -264,8 +271,22 @@ absl::StatusOr<int> HttpApi::Start(const HttpServerOptions& options) {
   return http_->port();
 }
 
+absl::StatusOr<int> HttpApi::StartProbes(const HttpServerOptions& options) {
+  auto server = HttpServer::Start(options, [this](const HttpRequest& r) {
+    std::optional<HttpResponse> probe = HandleProbe(r);
+    if (probe) return *std::move(probe);
+    return Error(absl::NotFoundError(absl::StrCat(
+        "the probe port serves GET /healthz, /readyz and /metrics only; the "
+        "API is on the HTTP port")));
+  });
+  if (!server.ok()) return server.status();
+  probes_ = *std::move(server);
+  return probes_->port();
+}
+
 void HttpApi::Stop() {
   if (http_ != nullptr) http_->Stop();
+  if (probes_ != nullptr) probes_->Stop();
 }
 
 }  // namespace flyteoverride::server

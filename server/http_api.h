@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -32,10 +33,16 @@ class HttpApi {
 
   // Serves on `options.address:options.port`; returns the bound port.
   absl::StatusOr<int> Start(const HttpServerOptions& options);
+  // Serves the probes and /metrics alone on a listener of their own, whose
+  // threads API calls never hold: they answer whatever the API is doing.
+  // Returns the bound port.
+  absl::StatusOr<int> StartProbes(const HttpServerOptions& options);
   void Stop();
 
   // Routes one request; public for tests.
   HttpResponse Handle(const HttpRequest& request) const;
+  // /healthz, /readyz, /metrics; nullopt for any other request.
+  std::optional<HttpResponse> HandleProbe(const HttpRequest& request) const;
 
  private:
   template <typename Request, typename Response, typename Call>
@@ -48,6 +55,7 @@ class HttpApi {
   const std::atomic<bool>* const serving_;
   const bool serve_api_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<HttpServer> probes_;
 };
 
 }  // namespace flyteoverride::server

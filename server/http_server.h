@@ -34,6 +34,9 @@ struct HttpServerOptions {
   size_t max_body_bytes = 64 << 20;
   int threads = 4;
   int max_connections = 256;
+  // Open connections from one client address: a few clients cannot take
+  // every connection (0: no limit).
+  int max_connections_per_client = 0;
   int idle_timeout_seconds = 30;
 };
 

@@ -21,6 +21,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: override-resolver [--config FILE] [--grpc-port N] [--http-port N]\n"
+    "                         [--probe-port N]\n"
     "                         [--log-level trace|debug|info|warn|error]\n"
     "       override-resolver --help | --version\n"
     "Resolves Flyte runtime-override hooks over gRPC and HTTP/JSON.\n"
@@ -32,7 +33,7 @@ constexpr char kVersion[] = "override-resolver flyteoverride.v1 (API v1)\n";
 
 struct Flags {
   std::string config_file;
-  std::string grpc_port, http_port, log_level;
+  std::string grpc_port, http_port, probe_port, log_level;
   bool help = false, version = false;
 };
 
@@ -63,12 +64,15 @@ bool ParseFlags(int argc, char** argv, Flags* flags, std::string* error) {
       flags->grpc_port = value;
     } else if (arg == "--http-port") {
       flags->http_port = value;
+    } else if (arg == "--probe-port") {
+      flags->probe_port = value;
     } else if (arg == "--log-level") {
       flags->log_level = value;
     } else {
       *error = absl::StrCat(
           "unknown flag ", arg,
-          "; flags: --config FILE --grpc-port N --http-port N --log-level L "
+          "; flags: --config FILE --grpc-port N --http-port N --probe-port N "
+          "--log-level L "
           "--help --version");
       return false;
     }
@@ -91,6 +95,9 @@ absl::Status ApplyFlags(const Flags& flags,
       !s.ok())
     return s;
   if (auto s = port(flags.http_port, "--http-port", &config->http_port);
+      !s.ok())
+    return s;
+  if (auto s = port(flags.probe_port, "--probe-port", &config->probe_port);
       !s.ok())
     return s;
   if (!flags.log_level.empty()) config->log_level = flags.log_level;
@@ -144,9 +151,12 @@ int main(int argc, char** argv) {
   auto server = Server::Start(*config, *std::move(store));
   if (!server.ok()) return Fail(server.status());
   // One line on stdout that scripts can wait for.
-  std::printf("override-resolver serving gRPC on %s:%d, HTTP on %s:%d\n",
-              config->bind_address.c_str(), (*server)->grpc_port(),
-              config->bind_address.c_str(), (*server)->http_port());
+  std::printf(
+      "override-resolver serving gRPC on %s:%d, HTTP on %s:%d, probes on "
+      "%s:%d\n",
+      config->bind_address.c_str(), (*server)->grpc_port(),
+      config->bind_address.c_str(), (*server)->http_port(),
+      config->bind_address.c_str(), (*server)->probe_port());
   std::fflush(stdout);
   if (reloader) reloader->Start((*server)->policy(), (*server)->registry());
 

@@ -110,6 +110,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // between two stores. Without it, the second start fails ("address in
   // use").
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // One connection cannot open more streams than admission would run and
+  // queue (plus room for health checks, so that admission, not the
+  // transport, answers overload); a client that pings without sending calls
+  // is cut off (gRPC's keepalive enforcement); and connections are aged out,
+  // so that clients reconnect and spread over replicas as they come and go.
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      config.max_concurrent_calls + config.max_queued_calls + 16);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             60'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(config.max_connection_age)));
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+      static_cast<int>(absl::ToInt64Milliseconds(config.shutdown_grace)));
   builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
   // Threads for running and queued calls, and a few for health and reflection;
@@ -129,9 +146,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   http.port = config.http_port;
   http.max_body_bytes = static_cast<size_t>(config.max_message_bytes);
   http.threads = 4;
+  http.max_connections_per_client = config.max_connections_per_client;
+  // A client that sends headers (or a body) and stalls holds a connection
+  // only this long.
+  http.idle_timeout_seconds = 10;
   auto http_port = server->http_->Start(http);
   if (!http_port.ok()) return http_port.status();
   server->http_port_ = *http_port;
+  HttpServerOptions probes;
+  probes.address = config.bind_address;
+  probes.port = config.ProbePort();
+  probes.max_body_bytes = 4096;
+  probes.threads = 1;
+  probes.max_connections = 64;
+  probes.idle_timeout_seconds = 5;
+  auto probe_port = server->http_->StartProbes(probes);
+  if (!probe_port.ok()) return probe_port.status();
+  server->probe_port_ = *probe_port;
 
   if (absl::Status ready = server->service_->Ready(); !ready.ok()) {
     return absl::UnavailableError(
@@ -148,6 +179,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       spdlog::level::info, "serving",
       {{"grpc", absl::StrCat(config.bind_address, ":", server->grpc_port_)},
        {"http", absl::StrCat(config.bind_address, ":", server->http_port_)},
+       {"probes", absl::StrCat(config.bind_address, ":", server->probe_port_)},
        {"tls", config.tls.mutual()    ? "mutual"
                : config.tls.enabled() ? "on"
                                       : "off"}});

@@ -31,6 +31,7 @@ class Server {
 
   int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
+  int probe_port() const { return probe_port_; }
   // The policy in force, for a ConfigReloader to swap; the metrics registry,
   // for components started beside the server.
   PolicyHolder* policy() { return &policy_; }
@@ -58,6 +59,7 @@ class Server {
   std::unique_ptr<Purger> purger_;
   int grpc_port_ = 0;
   int http_port_ = 0;
+  int probe_port_ = 0;
   bool stopped_ = false;
 };
 

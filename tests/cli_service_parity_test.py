@@ -22,7 +22,7 @@ import urllib.request
 OVERRIDECTL, SERVER = sys.argv[1], sys.argv[2]
 TMP = os.environ.get("TEST_TMPDIR") or tempfile.mkdtemp()
 LINE = re.compile(r"^override-resolver serving gRPC on (127\.0\.0\.1:\d+), "
-                  r"HTTP on (127\.0\.0\.1:\d+)$")
+                  r"HTTP on (127\.0\.0\.1:\d+), probes on 127\.0\.0\.1:\d+$")
 failures = []
 # "examples/invalid/execution.json:15: ": where overridectl read a value.
 LOCATION = re.compile(r"^[^ ]+\.(json|yaml):[0-9]+: ")

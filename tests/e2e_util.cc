@@ -338,12 +338,17 @@ int Child::Wait(absl::Duration timeout) {
 }
 
 bool ParseServingLine(const std::string& line, int* grpc_port, int* http_port) {
-  // override-resolver serving gRPC on 127.0.0.1:P, HTTP on 127.0.0.1:Q
+  // override-resolver serving gRPC on 127.0.0.1:P, HTTP on 127.0.0.1:Q,
+  // probes on 127.0.0.1:R
   const size_t grpc = line.find("gRPC on ");
   const size_t http = line.find(", HTTP on ");
-  if (grpc == std::string::npos || http == std::string::npos) return false;
+  const size_t probes = line.find(", probes on ");
+  if (grpc == std::string::npos || http == std::string::npos ||
+      probes == std::string::npos) {
+    return false;
+  }
   const std::string grpc_address = line.substr(grpc + 8, http - grpc - 8);
-  const std::string http_address = line.substr(http + 10);
+  const std::string http_address = line.substr(http + 10, probes - http - 10);
   const size_t grpc_colon = grpc_address.rfind(':');
   const size_t http_colon = http_address.rfind(':');
   return grpc_colon != std::string::npos && http_colon != std::string::npos &&

@@ -69,7 +69,7 @@ printf 'storage:\n  driver: memory\n' >"$CONFIG"
 "$SERVER" --config "$CONFIG" --grpc-port 0 --http-port 0 >"$OUT" 2>"$ERR" &
 SERVER_PID=$!
 
-LINE_RE='^override-resolver serving gRPC on 127\.0\.0\.1:[0-9]+, HTTP on (127\.0\.0\.1:[0-9]+)$'
+LINE_RE='^override-resolver serving gRPC on 127\.0\.0\.1:[0-9]+, HTTP on (127\.0\.0\.1:[0-9]+), probes on 127\.0\.0\.1:[0-9]+$'
 HTTP_ADDR=""
 for _ in $(seq 200); do  # 20 s
   if [[ -s "$OUT" ]] && [[ "$(head -n 1 "$OUT")" =~ $LINE_RE ]]; then

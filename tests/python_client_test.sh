@@ -83,7 +83,7 @@ trap 'exit 1' INT TERM
   >"$OUT" 2>"$ERR" &
 SERVER_PID=$!
 
-LINE_RE='^override-resolver serving gRPC on (127\.0\.0\.1:[0-9]+), HTTP on (127\.0\.0\.1:[0-9]+)$'
+LINE_RE='^override-resolver serving gRPC on (127\.0\.0\.1:[0-9]+), HTTP on (127\.0\.0\.1:[0-9]+), probes on (127\.0\.0\.1:[0-9]+)$'
 GRPC_ADDR=""
 for _ in $(seq 200); do  # 20 s
   if [[ -s "$OUT" ]]; then
