@@ -28,6 +28,14 @@ packages=(
   prometheus
   python3-grpcio
   python3-protobuf
+  clang-14
+  libclang-rt-14-dev
+  golang-go
+  golang-google-grpc-dev
+  golang-google-protobuf-dev
+  golang-github-golang-protobuf-1-5-dev
+  golang-gopkg-yaml.v3-dev
+  protoc-gen-go-grpc
 )
 
 missing=()

@@ -21,7 +21,28 @@ bazel test --keep_going //... --build_event_json_file="$events" \
   --test_env=REQUIRE_PROMTOOL=1 "$@"
 status=$?
 scripts/postgres.sh stop >/dev/null 2>&1
-python3 scripts/count_tests.py "$events" $(bazel query 'tests(//...)' 2>/dev/null)
+bazel_line=$(python3 scripts/count_tests.py "$events" $(bazel query 'tests(//...)' 2>/dev/null))
 count_status=$?
-[ $status -eq 0 ] && exit $count_status
-exit $status
+echo "bazel: $bazel_line"
+
+# The Go client (clients/go) against the server binary just built.
+bazel build //server:override-resolver >/dev/null 2>&1
+go_line=$(scripts/go_test.sh bazel-bin/server/override-resolver | tee /dev/stderr | tail -n 1)
+go_status=$?
+
+# One line for everything, counted from the results.
+python3 - "$bazel_line" "$go_line" <<'PY'
+import re, sys
+passed = failed = 0
+for line in sys.argv[1:]:
+    m = re.search(r"(\d+) passed, (\d+) failed", line)
+    if not m:
+        print("test: no count in %r" % line, file=sys.stderr)
+        failed += 1
+        continue
+    passed += int(m.group(1))
+    failed += int(m.group(2))
+print("%d passed, %d failed" % (passed, failed))
+PY
+[ $status -eq 0 ] && [ $count_status -eq 0 ] && [ $go_status -eq 0 ] && exit 0
+exit 1

@@ -20,8 +20,8 @@ if [ $# -ne 2 ]; then
   echo "usage: $0 OUT_DIR PROTOC_GEN_GO" >&2
   exit 2
 fi
-out=$1
-plugin=$2
+out=$(realpath -m "$1")
+plugin=$(realpath "$2")
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 protos=$(cd "$here/../../proto" && pwd)
 

@@ -7,7 +7,6 @@ module flyteoverride/goclient
 go 1.19
 
 require (
-	github.com/golang/protobuf v1.5.2
 	google.golang.org/grpc v1.33.3
 	google.golang.org/protobuf v1.28.1
 	gopkg.in/yaml.v3 v3.0.1
