@@ -27,8 +27,11 @@ echo "bazel: $bazel_line"
 
 # The Go client (clients/go) against the server binary just built.
 bazel build //server:override-resolver >/dev/null 2>&1
-go_line=$(scripts/go_test.sh bazel-bin/server/override-resolver | tee /dev/stderr | tail -n 1)
-go_status=$?
+go_log=$(mktemp)
+trap 'scripts/postgres.sh stop >/dev/null 2>&1; rm -f "$events" "$go_log"' EXIT
+scripts/go_test.sh bazel-bin/server/override-resolver 2>&1 | tee "$go_log"
+go_status=${PIPESTATUS[0]}
+go_line=$(tail -n 1 "$go_log")
 
 # One line for everything, counted from the results.
 python3 - "$bazel_line" "$go_line" <<'PY'

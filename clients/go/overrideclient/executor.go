@@ -28,6 +28,10 @@ type Execution struct {
 	// execution started by a launch-plan node gets its parent's annotations,
 	// so the parent's maps may name hooks the child does not have.
 	WarnUnknownHooks bool
+	// ImplicitHooks also addresses every task node by the name flytekit
+	// gave it (NodeMetadata.name), so that workflows registered without
+	// hooks can be overridden; the operator's policy may turn it on too.
+	ImplicitHooks bool
 }
 
 // ExecutionResult is a resolved execution.
@@ -115,7 +119,10 @@ func (c *Client) ResolveExecutionMessage(ctx context.Context, closure proto.Mess
 }
 
 func resolveOptions(exec Execution) *overridepb.ResolveOptions {
-	options := &overridepb.ResolveOptions{RewriteClosure: true}
+	options := &overridepb.ResolveOptions{
+		RewriteClosure: true,
+		ImplicitHooks:  exec.ImplicitHooks,
+	}
 	if exec.WarnUnknownHooks {
 		options.UnknownHooks = overridepb.UnknownHooks_UNKNOWN_HOOKS_WARN
 	}

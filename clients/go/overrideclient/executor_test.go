@@ -235,6 +235,36 @@ func TestResolveExecutionRefusals(t *testing.T) {
 		}
 	})
 
+	t.Run("implicit hooks address a workflow registered without hooks", func(t *testing.T) {
+		plain, err := proto.Marshal(exampleClosure(t, "implicit_hooks"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		execution := Execution{
+			ID:          ExecutionID{Project: "flytesnacks", Domain: "development", Name: "exec-implicit"},
+			Annotations: map[string]string{ExecutionOverridesAnnotation: "train_model: {retries: 4}\n"},
+		}
+		var refused *ViolationError
+		if _, err := client.ResolveExecution(testContext(t), plain, execution); !errors.As(err, &refused) {
+			t.Errorf("without implicit hooks: %v, want an UNKNOWN_HOOK refusal", err)
+		}
+		execution.ImplicitHooks = true
+		execution.ID.Name = "exec-implicit-on"
+		result, err := client.ResolveExecution(testContext(t), plain, execution)
+		if err != nil {
+			t.Fatalf("with implicit hooks: %v", err)
+		}
+		rewritten := 0
+		for _, node := range result.Response.GetNodes() {
+			if strings.HasSuffix(node.GetNodePath(), "/n0") && node.GetOverrides().GetRetries() == 4 {
+				rewritten++
+			}
+		}
+		if rewritten != 2 {
+			t.Errorf("%d calls of train_model got 4 retries, want 2: %v", rewritten, result.Response.GetNodes())
+		}
+	})
+
 	t.Run("an annotation that does not parse, before any call", func(t *testing.T) {
 		// A server that is down: the annotation is refused all the same,
 		// and never failed open.
