@@ -1,36 +1,45 @@
-// The gRPC surface: thin handlers that convert, run the call and map the
-// status (TF Serving's model: the logic lives in OverrideService).
+// The gRPC surface: thin handlers that read the request, run the call and
+// map the status (TF Serving's model: the logic lives in OverrideService).
+//
+// The methods take the request's bytes, not a message gRPC parsed: gRPC
+// answers bytes it cannot parse with INTERNAL, which tells the caller the
+// server is broken. Here they are the caller's problem, INVALID_ARGUMENT
+// with a MALFORMED_REQUEST violation, and the parse nests no deeper than
+// the service allows (docs/design.md section 10).
 #ifndef FLYTEOVERRIDE_SERVER_GRPC_SERVICE_H_
 #define FLYTEOVERRIDE_SERVER_GRPC_SERVICE_H_
 
-#include "flyteoverride/v1/resolver.grpc.pb.h"
+#include "grpcpp/impl/service_type.h"
+#include "grpcpp/server_context.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "server/call_runner.h"
 #include "server/override_service.h"
 
 namespace flyteoverride::server {
 
-// Thread-safe.
-class GrpcService final : public v1::OverrideResolver::Service {
+// flyteoverride.v1.OverrideResolver, the same methods and paths as the
+// generated service. Thread-safe.
+class GrpcService final : public grpc::Service {
  public:
-  GrpcService(const OverrideService* service, CallRunner* runner)
-      : service_(service), runner_(runner) {}
-
-  grpc::Status InspectWorkflow(grpc::ServerContext* context,
-                               const v1::InspectWorkflowRequest* request,
-                               v1::InspectWorkflowResponse* response) override;
-  grpc::Status Resolve(grpc::ServerContext* context,
-                       const v1::ResolveRequest* request,
-                       v1::ResolveResponse* response) override;
-  grpc::Status GetResolved(grpc::ServerContext* context,
-                           const v1::GetResolvedRequest* request,
-                           v1::GetResolvedResponse* response) override;
-  grpc::Status ResolveDynamic(grpc::ServerContext* context,
-                              const v1::ResolveDynamicRequest* request,
-                              v1::ResolveDynamicResponse* response) override;
+  // `max_message_depth` bounds how deep a request's messages may nest.
+  GrpcService(const OverrideService* service, CallRunner* runner,
+              int max_message_depth);
 
  private:
+  // Parses `in` as `Request`, runs `call` through the runner, writes the
+  // response deterministically to `out`.
+  template <typename Request, typename Response, typename Call>
+  grpc::Status Unary(const char* rpc, grpc::ServerContext* context,
+                     const grpc::ByteBuffer* in, grpc::ByteBuffer* out,
+                     Call call);
+  // `path` ("/flyteoverride.v1.OverrideResolver/Resolve") must live as long
+  // as the service: a literal.
+  template <typename Request, typename Response, typename Call>
+  void Add(const char* rpc, const char* path, Call call);
+
   const OverrideService* const service_;
   CallRunner* const runner_;
+  const int max_message_depth_;
 };
 
 }  // namespace flyteoverride::server

@@ -83,7 +83,9 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
   service_ = std::make_unique<OverrideService>(options, store_.get());
   runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
                                          config.default_deadline);
-  grpc_service_ = std::make_unique<GrpcService>(service_.get(), runner_.get());
+  // Messages nest about four levels per level of workflow nesting.
+  grpc_service_ = std::make_unique<GrpcService>(
+      service_.get(), runner_.get(), 4 * config.max_nesting_depth + 32);
   http_ =
       std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
                                 &serving_, /*serve_api=*/!config.tls.enabled());

@@ -11,7 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
+#include "google/rpc/status.pb.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
+#include "tools/remote.h"
 #include "storage/memory_store.h"
 #include "tests/e2e_server.h"
 #include "tests/e2e_util.h"
@@ -69,6 +74,74 @@ TEST(Hostile, StalledConnectionsDoNotStopTheProbes) {
   const HttpResult api = HttpCall(probes, "POST", "/v1/resolve", "{}");
   EXPECT_EQ(api.status, 404) << api.body;
   EXPECT_THAT(api.body, HasSubstr("probe port"));
+}
+
+// Sends `bytes` as the request of `method` and returns the status.
+grpc::Status RawCall(grpc::Channel* channel, const char* method,
+                     const std::string& bytes) {
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1), response;
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(absl::Seconds(10)));
+  return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+      channel,
+      grpc::internal::RpcMethod(method, grpc::internal::RpcMethod::NORMAL_RPC),
+      &context, request, &response);
+}
+
+// A request nested `levels` branch nodes deep: about four messages a level.
+std::string DeeplyNested(int levels) {
+  v1::ResolveRequest request;
+  flyteidl::core::Node* node =
+      request.mutable_closure()->mutable_primary()->mutable_template_()->add_nodes();
+  for (int i = 0; i < levels; ++i) {
+    node->set_id(absl::StrCat("b", i));
+    node = node->mutable_branch_node()
+               ->mutable_if_else()
+               ->mutable_case_()
+               ->mutable_then_node();
+  }
+  return request.SerializeAsString();
+}
+
+// Bytes gRPC cannot parse are the caller's mistake, never INTERNAL: the
+// service reads them itself, with its own nesting limit.
+TEST(Hostile, UnparseableGrpcBytesAreInvalidArgument) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const std::string valid = Example("training_pipeline").SerializeAsString();
+  std::string bad_utf8;
+  {
+    v1::ResolveRequest request;
+    request.mutable_execution_id()->set_name("x");
+    bad_utf8 = request.SerializeAsString();
+    bad_utf8.back() = '\xff';  // the name's one byte
+  }
+  struct Case {
+    const char* name;
+    std::string bytes;
+  };
+  for (const Case& row : std::vector<Case>{
+           {"truncated", valid.substr(0, valid.size() / 2)},
+           {"garbage", "\x0a\xff\xff\xff\xff\x0f garbage"},
+           {"invalid UTF-8 in a string", bad_utf8},
+           {"nested past the limit", DeeplyNested(200)}}) {
+    const grpc::Status status = RawCall(
+        harness.channel().get(), "/flyteoverride.v1.OverrideResolver/Resolve",
+        row.bytes);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << row.name << ": " << status.error_message();
+    const auto violations =
+        tools::ViolationsFromDetails(status.error_details());
+    ASSERT_EQ(violations.size(), 1u) << row.name;
+    EXPECT_EQ(violations[0].reason(), "MALFORMED_REQUEST") << row.name;
+  }
+  // Within the limit, a deep closure reaches the resolver, which judges it.
+  const grpc::Status deep = RawCall(harness.channel().get(),
+                                    "/flyteoverride.v1.OverrideResolver/Resolve",
+                                    DeeplyNested(40));
+  EXPECT_NE(deep.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << deep.error_message();
+  EXPECT_EQ(harness.Check(""), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 }  // namespace
