@@ -74,6 +74,8 @@ class Checker {
     }
     InRange("server.max_message_bytes", c.max_message_bytes, 1,
             std::numeric_limits<int32_t>::max());
+    InRange("server.max_request_bytes_in_flight",
+            c.max_request_bytes_in_flight, c.max_message_bytes);
     InRange("server.max_concurrent_calls", c.max_concurrent_calls, 1);
     InRange("server.max_queued_calls", c.max_queued_calls, 0);
     Positive("server.default_deadline", c.default_deadline, false);
@@ -258,6 +260,8 @@ class ConfigReader {
                   {"grpc_port", Field(&c.grpc_port, kInteger)},
                   {"http_port", Field(&c.http_port, kInteger)},
                   {"probe_port", Field(&c.probe_port, kInteger)},
+                  {"max_request_bytes_in_flight",
+                   Field(&c.max_request_bytes_in_flight, kInteger)},
                   {"max_connections_per_client",
                    Field(&c.max_connections_per_client, kInteger)},
                   {"max_connection_age",

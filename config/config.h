@@ -65,6 +65,9 @@ struct Config {
   }
   // Largest request accepted, in bytes; gRPC takes an int, so at most 2^31-1.
   int64_t max_message_bytes = 64 << 20;
+  // Request bytes held at once, gRPC and HTTP each: memory is admitted
+  // before it is spent (docs/operations.md, "Memory").
+  int64_t max_request_bytes_in_flight = 256 << 20;
   int max_nesting_depth = 64;  // sub-workflow, branch and array nesting
   int max_node_instances = 2'000'000;
   int max_violations = 100;  // reported per call; the rest summed up

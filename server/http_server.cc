@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace flyteoverride::server {
@@ -14,6 +15,8 @@ namespace flyteoverride::server {
 struct Exchange {
   HttpRequest request;
   bool too_large = false;
+  bool at_capacity = false;
+  size_t reserved = 0;  // bytes of the in-flight budget this body holds
 };
 
 struct HttpCallbacks {
@@ -56,36 +59,67 @@ struct HttpCallbacks {
           reinterpret_cast<MHD_KeyValueIterator>(&CollectQuery),
           &exchange->request);
       *state = exchange;
+      // A declared length is judged before a byte of the body is read.
+      if (const char* length = MHD_lookup_connection_value(
+              connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+        size_t declared = 0;
+        if (absl::SimpleAtoi(length, &declared)) {
+          if (declared > server->options_.max_body_bytes) {
+            return Send(connection, TooLarge(server->options_));
+          }
+          if (!server->Reserve(declared, exchange)) {
+            return Send(connection, AtCapacity());
+          }
+        }
+      }
       return MHD_YES;
     }
     auto* exchange = static_cast<Exchange*>(*state);
     if (*upload_data_size > 0) {
-      // Over the limit, the rest is read and dropped: memory stays bounded.
-      if (exchange->request.body.size() + *upload_data_size >
-          server->options_.max_body_bytes) {
+      // Over a limit, the rest is read and dropped: memory stays bounded.
+      const size_t size = exchange->request.body.size() + *upload_data_size;
+      if (size > server->options_.max_body_bytes) {
         exchange->too_large = true;
+      } else if (size > exchange->reserved &&
+                 !server->Reserve(size - exchange->reserved, exchange)) {
+        exchange->at_capacity = true;  // a body of undeclared length
+      }
+      if (exchange->too_large || exchange->at_capacity) {
         exchange->request.body.clear();
-      } else if (!exchange->too_large) {
+      } else {
         exchange->request.body.append(upload_data, *upload_data_size);
       }
       *upload_data_size = 0;
       return MHD_YES;
     }
-    if (exchange->too_large) {
-      return Send(
-          connection,
-          {413, "application/json",
-           absl::StrCat(
-               R"({"code":8,"status":"RESOURCE_EXHAUSTED","message":"the body )",
-               R"(is larger than the server's limit of )",
-               server->options_.max_body_bytes, R"( bytes"})")});
-    }
+    if (exchange->at_capacity) return Send(connection, AtCapacity());
+    if (exchange->too_large) return Send(connection, TooLarge(server->options_));
     return Send(connection, server->handler_(exchange->request));
   }
 
-  static void Completed(void*, MHD_Connection*, void** state,
+  static HttpResponse TooLarge(const HttpServerOptions& options) {
+    return {413, "application/json",
+            absl::StrCat(
+                R"({"code":8,"status":"RESOURCE_EXHAUSTED","message":"the body )",
+                R"(is larger than the server's limit of )",
+                options.max_body_bytes, R"( bytes"})")};
+  }
+
+  static HttpResponse AtCapacity() {
+    return {503, "application/json",
+            R"({"code":14,"status":"UNAVAILABLE","message":"the server holds )"
+            R"(as many request bodies as it admits; retry with backoff"})",
+            1};
+  }
+
+  static void Completed(void* cls, MHD_Connection*, void** state,
                         MHD_RequestTerminationCode) {
-    delete static_cast<Exchange*>(*state);
+    auto* exchange = static_cast<Exchange*>(*state);
+    if (exchange != nullptr) {
+      static_cast<HttpServer*>(cls)->body_bytes_in_flight_ -=
+          exchange->reserved;
+    }
+    delete exchange;
     *state = nullptr;
   }
 };
@@ -112,7 +146,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       static_cast<unsigned>(options.max_connections_per_client),
       MHD_OPTION_CONNECTION_TIMEOUT,
       static_cast<unsigned>(options.idle_timeout_seconds),
-      MHD_OPTION_NOTIFY_COMPLETED, &HttpCallbacks::Completed, nullptr,
+      MHD_OPTION_NOTIFY_COMPLETED, &HttpCallbacks::Completed, server.get(),
       MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
     return absl::UnavailableError(absl::StrCat(
@@ -125,6 +159,15 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
 }
 
 HttpServer::~HttpServer() { Stop(); }
+
+bool HttpServer::Reserve(size_t bytes, Exchange* exchange) {
+  size_t held = body_bytes_in_flight_.load();
+  do {
+    if (held + bytes > options_.max_body_bytes_in_flight) return false;
+  } while (!body_bytes_in_flight_.compare_exchange_weak(held, held + bytes));
+  exchange->reserved += bytes;
+  return true;
+}
 
 void HttpServer::Stop() {
   if (daemon_ == nullptr) return;

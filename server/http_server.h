@@ -3,6 +3,7 @@
 #ifndef FLYTEOVERRIDE_SERVER_HTTP_SERVER_H_
 #define FLYTEOVERRIDE_SERVER_HTTP_SERVER_H_
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,6 +33,10 @@ struct HttpServerOptions {
   std::string address = "127.0.0.1";
   int port = 0;  // 0 picks a free port
   size_t max_body_bytes = 64 << 20;
+  // Request bodies held at once, all connections together: a body that
+  // would pass it is refused (503, Retry-After) before it is read, so
+  // memory is admitted before it is spent.
+  size_t max_body_bytes_in_flight = 256 << 20;
   int threads = 4;
   int max_connections = 256;
   // Open connections from one client address: a few clients cannot take
@@ -39,6 +44,8 @@ struct HttpServerOptions {
   int max_connections_per_client = 0;
   int idle_timeout_seconds = 30;
 };
+
+struct Exchange;  // one request's state (http_server.cc)
 
 // Handlers run on the server's threads, concurrently: they must be
 // thread-safe. Start, then Stop (or destroy) from one thread.
@@ -59,8 +66,12 @@ class HttpServer {
       : options_(options), handler_(std::move(handler)) {}
 
   friend struct HttpCallbacks;
+  // Takes `bytes` of the in-flight budget for `exchange`'s body; false when
+  // that would pass it.
+  bool Reserve(size_t bytes, Exchange* exchange);
   const HttpServerOptions options_;
   const Handler handler_;
+  std::atomic<size_t> body_bytes_in_flight_{0};
   MHD_Daemon* daemon_ = nullptr;
   int port_ = 0;
 };

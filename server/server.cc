@@ -136,6 +136,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::ResourceQuota quota("override-resolver");
   quota.SetMaxThreads(config.max_concurrent_calls + config.max_queued_calls +
                       8);
+  // gRPC's own buffers for requests being received: past this it stops
+  // reading from connections, so memory is admitted before it is spent.
+  quota.Resize(static_cast<size_t>(config.max_request_bytes_in_flight));
   builder.SetResourceQuota(quota);
   server->grpc_ = builder.BuildAndStart();
   if (server->grpc_ == nullptr || server->grpc_port_ == 0) {
@@ -147,6 +150,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   http.address = config.bind_address;
   http.port = config.http_port;
   http.max_body_bytes = static_cast<size_t>(config.max_message_bytes);
+  http.max_body_bytes_in_flight =
+      static_cast<size_t>(config.max_request_bytes_in_flight);
   http.threads = 4;
   http.max_connections_per_client = config.max_connections_per_client;
   // A client that sends headers (or a body) and stalls holds a connection

@@ -17,6 +17,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "gtest/gtest.h"
 #include "tools/remote.h"
+#include "config/config.h"
 #include "storage/memory_store.h"
 #include "tests/e2e_server.h"
 #include "tests/e2e_util.h"
@@ -142,6 +143,35 @@ TEST(Hostile, UnparseableGrpcBytesAreInvalidArgument) {
   EXPECT_NE(deep.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << deep.error_message();
   EXPECT_EQ(harness.Check(""), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
+// Memory is admitted before it is spent: a declared body over the limit is
+// refused before a byte of it is read, and bodies beyond the in-flight
+// budget wait for nobody: 503 with Retry-After.
+TEST(Hostile, RequestBytesAreAdmittedBeforeTheyAreRead) {
+  config::Config config = TestConfig();
+  config.max_message_bytes = 1000;
+  config.max_request_bytes_in_flight = 1500;
+  START_HARNESS(harness, config, storage::MemoryStore::Create());
+  const int port = harness.http_port();
+  auto headers = [](size_t length) {
+    return absl::StrCat("POST /v1/resolve HTTP/1.1\r\nHost: x\r\n",
+                        "Connection: close\r\nContent-Length: ", length,
+                        "\r\n\r\n");
+  };
+  HttpResult over = HttpRaw(port, headers(1001), absl::Seconds(5));
+  EXPECT_EQ(over.status, 413) << over.body;
+  // One body of 1000 bytes is admitted and stalls; a second cannot fit.
+  Stalled holding(port, headers(1000) + "{");
+  absl::SleepFor(absl::Milliseconds(200));
+  HttpResult full = HttpRaw(port, headers(1000), absl::Seconds(5));
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_THAT(full.body, HasSubstr("retry"));
+  // Under the budget, a body is read and judged as usual.
+  HttpResult small = HttpCall(port, "POST", "/v1/resolve", "{}");
+  EXPECT_NE(small.status, 503) << small.body;
+  EXPECT_EQ(HttpCall(harness.server().probe_port(), "GET", "/healthz").status,
+            200);
 }
 
 }  // namespace
