@@ -126,6 +126,12 @@ class LeafSet {
   void Remove(const LeafSelector& selector, const Origin& origin);
   // True when a live leaf lies at or beneath the task_config pointer.
   bool HasLiveUnder(absl::string_view pointer) const;
+  // Room for `more` leaves, so that a document of many keys grows the set
+  // once.
+  void Reserve(size_t more) {
+    leaves_.reserve(leaves_.size() + more);
+    index_.reserve(index_.size() + more);
+  }
   // Records what is present now as the base (call after COMPILED).
   void MarkBase();
   // Orders leaves by key, for deterministic output.

@@ -178,6 +178,7 @@ void ApplyCompiledNode(const flyteidl::core::Node& node,
 
 void ApplyOverrides(const TaskNodeOverrides& overrides, const Origin& origin,
                     LeafSet* leaves) {
+  leaves->Reserve(static_cast<size_t>(overrides.environment_size()));
   for (const std::string& path : overrides.unset()) {
     // Bad paths are reported by validation; here they remove nothing.
     if (auto selector = ParseUnsetPath(path)) leaves->Remove(*selector, origin);
