@@ -76,5 +76,28 @@ TEST(ResolveExecution, ThePolicyTurnsImplicitHooksOn) {
   EXPECT_EQ(rewritten, 1);
 }
 
+// An answer too large to send is refused before anyone could record it.
+TEST(ResolveExecution, AnAnswerOverTheOutputLimitIsRefused) {
+  const v1::ResolveRequest request = resolver::testing::RequestJson(
+      Closure(TaskNode("n0", "t", Hook("h")), "", Task("t", "")), "{}",
+      R"({"h": {"retries": 4}})");
+  PipelineOptions options;
+  ExecutionContext context;
+  context.collect_applied_hooks = true;
+  const size_t bytes =
+      ResolveExecution(request, context, options)->response.ByteSizeLong();
+  options.limits.max_output_bytes = bytes;
+  EXPECT_TRUE(ResolveExecution(request, context, options)->ok());
+  options.limits.max_output_bytes = bytes - 1;
+  absl::StatusOr<ResolveOutcome> over =
+      ResolveExecution(request, context, options);
+  ASSERT_TRUE(over.ok()) << over.status();
+  ASSERT_EQ(over->violations.size(), 1u);
+  EXPECT_EQ(over->violations[0].reason(), "OUTPUT_TOO_LARGE");
+  EXPECT_EQ(over->violations[0].category(), v1::Violation::LIMIT_EXCEEDED);
+  EXPECT_EQ(over->response.nodes_size(), 0);
+  EXPECT_TRUE(over->applied_hooks.empty());  // nothing left to record
+}
+
 }  // namespace
 }  // namespace flyteoverride::pipeline

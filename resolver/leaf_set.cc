@@ -123,6 +123,12 @@ std::optional<LeafSelector> ParseUnsetPath(absl::string_view path) {
 }
 
 Leaf* LeafSet::FindMutable(const LeafKey& key) {
+  if (index_.empty()) {
+    for (Leaf& leaf : leaves_) {
+      if (leaf.key == key) return &leaf;
+    }
+    return nullptr;
+  }
   auto it = index_.find(key);
   return it == index_.end() ? nullptr : &leaves_[it->second];
 }
@@ -141,7 +147,12 @@ void LeafSet::Set(LeafKey key, LeafValue value, const Origin& origin) {
     leaf->current = {value, origin, false};
     return;
   }
-  index_.emplace(key, leaves_.size());
+  if (!index_.empty()) {
+    index_.emplace(key, leaves_.size());
+  } else if (leaves_.size() == kScanned) {
+    for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
+    index_.emplace(key, leaves_.size());
+  }
   leaves_.push_back({std::move(key), {value, origin, false}});
 }
 
@@ -175,6 +186,7 @@ void LeafSet::MarkBase() {
 void LeafSet::Sort() {
   std::sort(leaves_.begin(), leaves_.end(),
             [](const Leaf& a, const Leaf& b) { return a.key < b.key; });
+  if (index_.empty()) return;
   for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
 }
 

@@ -128,10 +128,7 @@ class LeafSet {
   bool HasLiveUnder(absl::string_view pointer) const;
   // Room for `more` leaves, so that a document of many keys grows the set
   // once.
-  void Reserve(size_t more) {
-    leaves_.reserve(leaves_.size() + more);
-    index_.reserve(index_.size() + more);
-  }
+  void Reserve(size_t more) { leaves_.reserve(leaves_.size() + more); }
   // Records what is present now as the base (call after COMPILED).
   void MarkBase();
   // Orders leaves by key, for deterministic output.
@@ -144,9 +141,13 @@ class LeafSet {
   Leaf* FindMutable(const LeafKey& key);
   void Shadow(Leaf& leaf);
 
+  // Up to this many leaves a scan beats hashing (a task's few dozen
+  // leaves); past it look-ups go through index_.
+  static constexpr size_t kScanned = 32;
+
   bool keep_history_;
   std::vector<Leaf> leaves_;
-  absl::flat_hash_map<LeafKey, size_t> index_;  // into leaves_
+  absl::flat_hash_map<LeafKey, size_t> index_;  // into leaves_, once used
 };
 
 }  // namespace flyteoverride::resolver

@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 
 namespace flyteoverride::server {
 
@@ -17,6 +18,7 @@ struct Exchange {
   bool too_large = false;
   bool at_capacity = false;
   size_t reserved = 0;  // bytes of the in-flight budget this body holds
+  absl::Time started = absl::Now();
 };
 
 struct HttpCallbacks {
@@ -75,6 +77,10 @@ struct HttpCallbacks {
       return MHD_YES;
     }
     auto* exchange = static_cast<Exchange*>(*state);
+    if (*upload_data_size > 0 &&
+        absl::Now() - exchange->started > server->options_.body_timeout) {
+      return MHD_NO;  // a body trickled past its time: the connection goes
+    }
     if (*upload_data_size > 0) {
       // Over a limit, the rest is read and dropped: memory stays bounded.
       const size_t size = exchange->request.body.size() + *upload_data_size;

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 struct MHD_Daemon;
 
@@ -43,6 +44,9 @@ struct HttpServerOptions {
   // every connection (0: no limit).
   int max_connections_per_client = 0;
   int idle_timeout_seconds = 30;
+  // A body must arrive whole within this, however steadily it trickles;
+  // past it the connection is closed.
+  absl::Duration body_timeout = absl::Seconds(30);
 };
 
 struct Exchange;  // one request's state (http_server.cc)

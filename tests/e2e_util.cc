@@ -337,6 +337,27 @@ int Child::Wait(absl::Duration timeout) {
   }
 }
 
+StalledConnection::StalledConnection(int port, const std::string& bytes) {
+  fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) ==
+      0) {
+    (void)!send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+}
+
+StalledConnection::~StalledConnection() {
+  if (fd_ >= 0) close(fd_);
+}
+
+StalledConnection::StalledConnection(StalledConnection&& other) noexcept
+    : fd_(other.fd_) {
+  other.fd_ = -1;
+}
+
 bool ParseServingLine(const std::string& line, int* grpc_port, int* http_port) {
   // override-resolver serving gRPC on 127.0.0.1:P, HTTP on 127.0.0.1:Q,
   // probes on 127.0.0.1:R

@@ -98,6 +98,20 @@ class Child {
 
 // The ports in the binary's start line ("... gRPC on HOST:P, HTTP on
 // HOST:Q"); false when the line does not match.
+// A client connection that sent `bytes` and then says nothing more, until
+// it is destroyed: what a stalled or hostile client leaves on a server.
+class StalledConnection {
+ public:
+  StalledConnection(int port, const std::string& bytes);
+  ~StalledConnection();
+  StalledConnection(StalledConnection&& other) noexcept;
+  StalledConnection(const StalledConnection&) = delete;
+  StalledConnection& operator=(const StalledConnection&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 bool ParseServingLine(const std::string& line, int* grpc_port, int* http_port);
 
 // The runfiles path of the server binary.

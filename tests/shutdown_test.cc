@@ -265,5 +265,26 @@ TEST(Shutdown, ACallPastTheGraceIsStoppedAndTheProcessExitsInTime) {
   EXPECT_FALSE(status.ok());
 }
 
+// Clients that stall mid-request hold no thread and delay no exit: the
+// process is gone within the grace plus a second of SIGTERM.
+TEST(Shutdown, StalledClientsDoNotDelayTheExit) {
+  Running server("stalled", "1s");
+  ASSERT_TRUE(server.ok()) << server.Why();
+  std::vector<StalledConnection> stalled;
+  for (int i = 0; i < 100; ++i) {
+    stalled.emplace_back(server.http_port(),
+                         i % 2 == 0 ? "POST /v1/resolve HTTP/1.1\r\nHost: x\r\n"
+                                    : "POST /v1/resolve HTTP/1.1\r\nHost: x\r\n"
+                                      "Content-Length: 5000\r\n\r\n{");
+  }
+  absl::SleepFor(absl::Milliseconds(200));
+  const absl::Time signalled = absl::Now();
+  server.child().Signal(SIGTERM);
+  const int exit = server.child().Wait(absl::Seconds(30));
+  ASSERT_NE(exit, -1) << "still running 30 s after SIGTERM";
+  EXPECT_TRUE(WIFEXITED(exit) && WEXITSTATUS(exit) == 0) << exit;
+  EXPECT_LT(absl::Now() - signalled, absl::Seconds(2) + absl::Milliseconds(500));
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests
