@@ -54,7 +54,16 @@ struct Reading {
     int line;
   };
   std::vector<Duplicate> duplicates;
+  // YAML aliases repeat a node where they stand, and may even stand inside
+  // it: values are counted and nesting is bounded, so a few bytes cannot
+  // expand without end ("billion laughs") or recurse forever.
+  size_t values = 0;
+  size_t max_values = 0;
+  bool too_large = false;
 };
+
+// Nesting beyond what any override document needs (and JSON allows here).
+constexpr int kMaxYamlDepth = encoding::kMaxJsonDepth;
 
 // A path folded so that the strict reader's form ("resources.requests[0]",
 // proto names) and the document's ("resources.requests.0", JSON names) meet.
@@ -74,7 +83,12 @@ std::string LinePath(absl::string_view path) {
 }
 
 void Emit(const YAML::Node& node, bool typed, const std::string& path,
-          Reading* reading) {
+          int depth, Reading* reading) {
+  if (reading->too_large || depth > kMaxYamlDepth ||
+      ++reading->values > reading->max_values) {
+    reading->too_large = true;
+    return;
+  }
   std::string* out = &reading->json;
   reading->lines.try_emplace(LinePath(path), node.Mark().line + 1);
   switch (node.Type()) {
@@ -94,7 +108,8 @@ void Emit(const YAML::Node& node, bool typed, const std::string& path,
         if (!first) *out += ",";
         first = false;
         *out += encoding::JsonQuoted(key) + ":";
-        Emit(entry.second, typed || IsFreeForm(key), child, reading);
+        Emit(entry.second, typed || IsFreeForm(key), child, depth + 1,
+             reading);
       }
       *out += "}";
       return;
@@ -103,7 +118,7 @@ void Emit(const YAML::Node& node, bool typed, const std::string& path,
       *out += "[";
       for (size_t i = 0; i < node.size(); ++i) {
         if (i > 0) *out += ",";
-        Emit(node[i], typed, absl::StrCat(path, ".", i), reading);
+        Emit(node[i], typed, absl::StrCat(path, ".", i), depth + 1, reading);
       }
       *out += "]";
       return;
@@ -123,10 +138,18 @@ absl::StatusOr<Reading> ReadYaml(absl::string_view text) {
   try {
     YAML::Node root = YAML::Load(std::string(text));
     Reading reading;
+    // Room for aliases that repeat a few defaults, not for an explosion.
+    reading.max_values = 16 * text.size() + 1024;
     if (root.IsNull()) {
       reading.json = "{}";
     } else {
-      Emit(root, false, "", &reading);
+      Emit(root, false, "", 0, &reading);
+    }
+    if (reading.too_large) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "YAML: the document expands to more than ", reading.max_values,
+          " values or nests deeper than ", kMaxYamlDepth,
+          " levels (aliases that repeat, or stand inside, their own node)"));
     }
     return reading;
   } catch (const YAML::Exception& e) {

@@ -162,5 +162,34 @@ TEST(Inputs, ALaunchPlanSaysWhichWorkflowToFetch) {
                   "flytectl get workflow -p p -d d wf --version v1 -o json"));
 }
 
+// Found by fuzz:override_map_fuzzer: an alias inside its own anchor made a
+// cycle the reader recursed into until the stack overflowed, and nested
+// aliases expanded 470 bytes to 10^9 values.
+TEST(Inputs, YamlAliasesCannotRecurseOrExplode) {
+  auto cycle = ParseOverrideMap("a: &a {b: *a}\n", true, "x", v1::EXECUTION);
+  ASSERT_FALSE(cycle.ok());
+  EXPECT_THAT(std::string(cycle.status().message()),
+              ::testing::HasSubstr("nests deeper than"));
+  // Named .json, it is refused too (as JSON it does not parse).
+  EXPECT_FALSE(
+      ParseOverrideMap("a: &a {b: *a}\n", false, "x", v1::EXECUTION).ok());
+  std::string laughs = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    absl::StrAppend(&laughs, "a", i, ": &a", i, " [");
+    for (int j = 0; j < 10; ++j)
+      absl::StrAppend(&laughs, j ? ", " : "", "*a", i - 1);
+    absl::StrAppend(&laughs, "]\n");
+  }
+  auto exploded = ParseOverrideMap(laughs, true, "x", v1::EXECUTION);
+  ASSERT_FALSE(exploded.ok());
+  EXPECT_THAT(std::string(exploded.status().message()),
+              ::testing::HasSubstr("expands to more than"));
+  // An alias that repeats a few defaults is fine.
+  auto repeated = ParseOverrideMap(
+      "a: &d {retries: 2}\nb: *d\n", true, "x", v1::EXECUTION);
+  ASSERT_TRUE(repeated.ok()) << repeated.status();
+  EXPECT_EQ(repeated->map.hooks().at("b").retries(), 2);
+}
+
 }  // namespace
 }  // namespace flyteoverride::tools
