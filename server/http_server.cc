@@ -28,6 +28,26 @@ struct HttpCallbacks {
     return MHD_YES;
   }
 
+  // Counts the requests of each connection (its socket context).
+  static void Connections(void*, MHD_Connection*, void** socket_context,
+                          MHD_ConnectionNotificationCode code) {
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+      *socket_context = new int(0);
+    } else {
+      delete static_cast<int*>(*socket_context);
+      *socket_context = nullptr;
+    }
+  }
+
+  // True when this request is the last the connection may carry.
+  static bool LastOnConnection(MHD_Connection* connection, int max_requests) {
+    const MHD_ConnectionInfo* info = MHD_get_connection_info(
+        connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (info == nullptr || info->socket_context == nullptr) return false;
+    int* requests = static_cast<int*>(info->socket_context);
+    return ++*requests >= max_requests;
+  }
+
   static MHD_Result Send(MHD_Connection* connection,
                          const HttpResponse& reply) {
     MHD_Response* response = MHD_create_response_from_buffer(
@@ -35,6 +55,9 @@ struct HttpCallbacks {
         MHD_RESPMEM_MUST_COPY);
     MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE,
                             reply.content_type.c_str());
+    if (reply.close_connection) {
+      MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
     if (reply.retry_after_seconds > 0) {
       MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
                               std::to_string(reply.retry_after_seconds).c_str());
@@ -100,7 +123,10 @@ struct HttpCallbacks {
     }
     if (exchange->at_capacity) return Send(connection, AtCapacity());
     if (exchange->too_large) return Send(connection, TooLarge(server->options_));
-    return Send(connection, server->handler_(exchange->request));
+    HttpResponse reply = server->handler_(exchange->request);
+    reply.close_connection = LastOnConnection(
+        connection, server->options_.max_requests_per_connection);
+    return Send(connection, reply);
   }
 
   static HttpResponse TooLarge(const HttpServerOptions& options) {
@@ -153,6 +179,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       MHD_OPTION_CONNECTION_TIMEOUT,
       static_cast<unsigned>(options.idle_timeout_seconds),
       MHD_OPTION_NOTIFY_COMPLETED, &HttpCallbacks::Completed, server.get(),
+      MHD_OPTION_NOTIFY_CONNECTION, &HttpCallbacks::Connections, nullptr,
       MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
     return absl::UnavailableError(absl::StrCat(

@@ -28,6 +28,7 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   int retry_after_seconds = 0;  // a Retry-After header when positive
+  bool close_connection = false;  // "Connection: close", then close
 };
 
 struct HttpServerOptions {
@@ -47,6 +48,10 @@ struct HttpServerOptions {
   // A body must arrive whole within this, however steadily it trickles;
   // past it the connection is closed.
   absl::Duration body_timeout = absl::Seconds(30);
+  // Requests one kept-alive connection may carry; the last is answered
+  // with "Connection: close", so that one client cannot hold a connection
+  // (and its share of the limits) for ever.
+  int max_requests_per_connection = 1000;
 };
 
 struct Exchange;  // one request's state (http_server.cc)
