@@ -74,14 +74,19 @@ class Checker {
     }
     InRange("server.max_message_bytes", c.max_message_bytes, 1,
             std::numeric_limits<int32_t>::max());
-    InRange("server.max_request_bytes_in_flight",
-            c.max_request_bytes_in_flight, c.max_message_bytes);
+    if (c.max_message_bytes <= std::numeric_limits<int32_t>::max()) {
+      InRange("server.max_request_bytes_in_flight",
+              c.max_request_bytes_in_flight, c.max_message_bytes);
+    }
     InRange("server.max_concurrent_calls", c.max_concurrent_calls, 1);
     InRange("server.max_queued_calls", c.max_queued_calls, 0);
     Positive("server.default_deadline", c.default_deadline, false);
     Positive("server.shutdown_grace", c.shutdown_grace, true);
+    if (c.shutdown_grace > absl::Hours(1)) {
+      Add("server.shutdown_grace", "must be at most 1h");
+    }
+    InRange("limits.max_nesting_depth", c.max_nesting_depth, 1, 1000);
 
-    InRange("limits.max_nesting_depth", c.max_nesting_depth, 1);
     InRange("limits.max_node_instances", c.max_node_instances, 1);
     InRange("limits.max_violations", c.max_violations, 1);
     InRange("limits.max_node_id_bytes", c.max_node_id_bytes, 1);

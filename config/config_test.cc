@@ -104,7 +104,7 @@ const BadConfig kBadConfigs[] = {
     {"MessageBytesBeyondGrpc", 2, "server:\n  max_message_bytes: 3000000000\n",
      "server.max_message_bytes: must be 1..2147483647"},
     {"NestingDepthZero", 2, "limits:\n  max_nesting_depth: 0\n",
-     "limits.max_nesting_depth: must be at least 1"},
+     "limits.max_nesting_depth: must be 1..1000"},
     {"PoolSizeZero", 2, "storage:\n  postgres_pool_size: 0\n",
      "storage.postgres_pool_size: must be at least 1"},
     {"TlsCertWithoutKey", 2, "tls:\n  cert_file: server.pem\n",

@@ -40,8 +40,13 @@ std::string KindOf(const Value& value) {
       return "null";
     case Value::kNumberValue:
       return absl::StrCat("the number ", value.number_value());
-    case Value::kStringValue:
-      return absl::StrCat("\"", value.string_value(), "\"");
+    case Value::kStringValue: {
+      // A value is quoted for the reader, not echoed whole.
+      absl::string_view text = value.string_value();
+      if (text.size() <= 64) return absl::StrCat("\"", text, "\"");
+      return absl::StrCat("\"", text.substr(0, 64), "...\" (", text.size(),
+                          " bytes)");
+    }
     case Value::kBoolValue:
       return value.bool_value() ? "true" : "false";
     case Value::kStructValue:
@@ -111,9 +116,12 @@ class Checker {
   }
 
  private:
+  // Past a few thousand problems the rest are not worth their memory.
   void Add(JsonProblem::Kind kind, std::string path, std::string detail) {
-    out_->push_back({kind, std::move(path), std::move(detail)});
+    if (out_->size() < kMaxProblems)
+      out_->push_back({kind, std::move(path), std::move(detail)});
   }
+  static constexpr size_t kMaxProblems = 10'000;
 
   void Field(const Value& json, const FieldDescriptor& field,
              const std::string& path) {
@@ -194,9 +202,10 @@ class Checker {
   void Enum(const Value& json, const EnumDescriptor& type,
             const std::string& path) {
     if (json.has_number_value() &&
+        IsInteger(json, std::numeric_limits<int32_t>::min(),
+                  std::numeric_limits<int32_t>::max()) &&
         type.FindValueByNumber(static_cast<int>(json.number_value())) !=
-            nullptr &&
-        json.number_value() == std::floor(json.number_value())) {
+            nullptr) {
       return;
     }
     if (json.has_string_value() &&

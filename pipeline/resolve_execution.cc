@@ -70,6 +70,7 @@ absl::StatusOr<ResolveOutcome> ResolveExecution(
   resolve.parent_hooks = context.parent_hooks;
   resolve.collect_applied_hooks = context.collect_applied_hooks;
   resolve.stop = context.stop;
+  resolve.explain = context.explain;
   if (context.policy != nullptr) resolve.platform = &platform.emplace(*context.policy);
   resolve.implicit_hooks =
       ImplicitHooksFor(request.options().implicit_hooks(), context.policy);

@@ -42,6 +42,8 @@ struct ExecutionContext {
   google::protobuf::RepeatedPtrField<v1::AppliedHook> parent_hooks;
   // Fill ResolveOutcome::applied_hooks, for recording.
   bool collect_applied_hooks = false;
+  // Explain whatever the request's options say, for a record.
+  bool explain = false;
   // Asked now and then while the work goes on: true ends it early, and the
   // pipeline answers CANCELLED (resolver::ResolveContext::stop). May be
   // empty.

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "encoding/json_format.h"
@@ -90,9 +91,9 @@ class Walker {
   void Fail(std::string field, std::string description,
             v1::Violation::Category category = v1::Violation::BAD_CLOSURE,
             std::string node_path = "") {
-    walk_.violations.push_back(MakeViolation(
-        std::move(field), std::move(description), "BAD_CLOSURE", category,
-        std::move(node_path)));
+    Collect(MakeViolation(std::move(field), std::move(description),
+                          "BAD_CLOSURE", category, std::move(node_path)),
+            &walk_.violations);
   }
 
   // A limit passed: the walk stops, since what follows could cost without
@@ -291,11 +292,14 @@ class Walker {
     std::string name = NormalizeHookName(given);
     const std::string path = PathOf(item);
     if (name.empty()) {
-      walk_.warnings.push_back(MakeViolation(
+      // Once per node, however many instances a reused template gives it.
+      if (!unnamed_.insert(item.node).second) return -1;
+      Collect(MakeViolation(
           absl::StrCat("node ", path, " metadata.name"),
           absl::StrCat("node name \"", absl::CEscape(given),
                        "\" makes no hook name: the node has no implicit hook"),
-          "NO_IMPLICIT_HOOK", v1::Violation::INVALID_VALUE, path));
+          "NO_IMPLICIT_HOOK", v1::Violation::INVALID_VALUE, path),
+          &walk_.warnings);
       return -1;
     }
     for (int i = chain; i >= 0; i = walk_.links[i].parent) {
@@ -334,6 +338,16 @@ class Walker {
       }
     }
     if (!Deeper(item)) return;
+    // Every scope keeps its prefix: those bytes count as paths do.
+    path_bytes_ += path.size() + 1;
+    if (path_bytes_ > limits_.max_path_bytes) {
+      Limit("closure",
+            absl::StrCat("the node paths of the instances add up to more "
+                         "than ",
+                         limits_.max_path_bytes, " bytes"),
+            "PATH_BYTES_EXCEEDED", path);
+      return;
+    }
     walk_.scopes.push_back(
         {it->second, item.scope, absl::StrCat(path, "/"), item.node});
     PushWorkflow(static_cast<int>(walk_.scopes.size()) - 1, chain,
@@ -363,6 +377,7 @@ class Walker {
   const ImplicitHooks implicit_;
   WorkBudget* const budget_;
   size_t path_bytes_ = 0;
+  absl::flat_hash_set<const Node*> unnamed_;  // nodes warned of
   absl::flat_hash_map<IdKey, const TaskTemplate*> tasks_;
   absl::flat_hash_map<IdKey, const WorkflowTemplate*> workflows_;
   struct FirstDeclaration {

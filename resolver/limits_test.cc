@@ -54,20 +54,21 @@ TEST(Limits, NodeIdBytes) {
 // Long ids nested deep repeat in every path beneath them.
 TEST(Limits, TotalPathBytes) {
   ResolveLimits limits;
-  limits.walk.max_path_bytes = 99;
+  limits.walk.max_path_bytes = 190;
   auto closure = [](size_t id_bytes) {
     const std::string id(id_bytes, 'w');
     return Closure(absl::StrCat(SubWorkflowNode(id, "sub", Hook("h")), ",",
                                 SubWorkflowNode(id + "2", "sub")),
                    SubWorkflow("sub", TaskNode("leaf", "t")), Task("t", ""));
   };
-  // Paths: id/leaf (id+5) and id2/leaf (id+6): 2 * id + 11 bytes.
-  for (size_t id : {43u, 44u}) {  // 97 and 99 bytes: below and at the limit
+  // Instance paths id/leaf (id+5) and id2/leaf (id+6), and the scopes'
+  // prefixes id/ (id+1) and id2/ (id+2): 4 * id + 14 bytes.
+  for (size_t id : {43u, 44u}) {  // 186 and 190 bytes: below and at the limit
     EXPECT_TRUE(ResolveWith(RequestJson(closure(id), "{}", "{}"), limits).ok())
         << id;
   }
   EXPECT_EQ(Reasons(ResolveWith(RequestJson(closure(45), "{}", "{}"), limits)),
-            "PATH_BYTES_EXCEEDED");  // 101 bytes
+            "PATH_BYTES_EXCEEDED");  // 194 bytes
 }
 
 TEST(Limits, MapEntries) {

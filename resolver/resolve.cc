@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -28,7 +29,7 @@ class Resolver {
       : request_(request),
         limits_(limits),
         context_(context),
-        explain_(request.options().explain()),
+        explain_(request.options().explain() || context.explain),
         budget_(limits.max_work_units, context.stop),
         walk_(WalkClosure(request.closure(), limits.walk, RootOf(context),
                           context.implicit_hooks, &budget_)) {}
@@ -76,6 +77,41 @@ class Resolver {
  private:
   // True once the budget is spent or the caller stopped the call.
   bool Stopped() const { return budget_.spent() || budget_.stopped(); }
+
+  // Merges `doc` into `leaves`, first spending what that costs: an `unset`
+  // path or a task_config member may look at every leaf there is, so a
+  // document's weight is its entries times the leaves, not its size.
+  void Apply(const TaskNodeOverrides& doc, const Origin& origin,
+             LeafSet* leaves) {
+    auto [it, fresh] = entries_.try_emplace(&doc, 0);
+    if (fresh) it->second = doc.unset_size() + TaskConfigMembers(doc);
+    const uint64_t weight = 1 + static_cast<uint64_t>(doc.environment_size()) +
+                            it->second * (1 + leaves->leaves().size());
+    if (!budget_.Spend(weight)) return;
+    ApplyOverrides(doc, origin, leaves);
+  }
+
+  // Members of a document's task_config, at any depth.
+  static size_t TaskConfigMembers(const TaskNodeOverrides& doc) {
+    if (!doc.has_task_config()) return 0;
+    size_t members = 0;
+    std::vector<const google::protobuf::Value*> stack;
+    for (const auto& [key, value] : doc.task_config().fields())
+      stack.push_back(&value);
+    while (!stack.empty()) {
+      const google::protobuf::Value* value = stack.back();
+      stack.pop_back();
+      ++members;
+      if (value->has_struct_value()) {
+        for (const auto& [key, child] : value->struct_value().fields())
+          stack.push_back(&child);
+      } else if (value->has_list_value()) {
+        for (const auto& child : value->list_value().values())
+          stack.push_back(&child);
+      }
+    }
+    return members;
+  }
 
   void CheckDocuments() {
     ValidateClosureDefaults(walk_, &result_.violations, limits_.documents);
@@ -168,9 +204,8 @@ class Resolver {
     for (const HookLink* hook : chain) {
       auto it = map.find(std::string(hook->name));
       if (it != map.end())
-        ApplyOverrides(it->second,
-                       {layer, hook->name, hook->declared_at, hook->implicit},
-                       leaves);
+        Apply(it->second,
+              {layer, hook->name, hook->declared_at, hook->implicit}, leaves);
     }
   }
 
@@ -237,7 +272,7 @@ class Resolver {
         record->set_implicit(hook->implicit);
       }
       for (const TaskNodeOverrides* doc : DecoratorDocuments(*hook)) {
-        ApplyOverrides(*doc, origin, &leaves);
+        Apply(*doc, origin, &leaves);
         if (record != nullptr) *record->add_decorator() = *doc;
       }
     }
@@ -276,6 +311,8 @@ class Resolver {
   const ResolveContext& context_;
   const bool explain_;
   WorkBudget budget_;  // before walk_, which spends it
+  // Per document: unset paths and task_config members (counted once).
+  absl::flat_hash_map<const TaskNodeOverrides*, uint64_t> entries_;
   const ClosureWalk walk_;
   absl::flat_hash_set<absl::string_view> declared_;
   // Unknown hook names given "did you mean" so far.

@@ -47,6 +47,9 @@ struct ResolveContext {
   // Fill ResolveResult::applied_hooks and uncovered_task_nodes, for
   // recording.
   bool collect_applied_hooks = false;
+  // Explain whatever the request's options say (records keep the
+  // explanation).
+  bool explain = false;
   // The PLATFORM layer: the operator's rules for the execution's project
   // and domain. Null: none. Must outlive the call.
   PlatformLayer* platform = nullptr;

@@ -94,10 +94,17 @@ class DocumentChecker {
         std::move(reason), category, site_.node_path);
     violation.set_hook(site_.hook);
     violation.set_layer(site_.layer);
-    out_->push_back(std::move(violation));
+    Collect(std::move(violation), out_);
   }
 
   bool WithinLimits(const TaskNodeOverrides& doc) {
+    if (static_cast<size_t>(doc.unset_size()) > limits_.max_unset_paths) {
+      Add("unset", "TOO_MANY_UNSET_PATHS",
+          absl::StrCat(doc.unset_size(), " unset paths in one document; at most ",
+                       limits_.max_unset_paths),
+          v1::Violation::LIMIT_EXCEEDED);
+      return false;
+    }
     if (static_cast<size_t>(doc.environment_size()) >
         limits_.max_environment_keys) {
       Add("environment", "TOO_MANY_ENVIRONMENT_KEYS",

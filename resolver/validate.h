@@ -25,6 +25,7 @@ struct DocumentLimits {
   size_t max_environment_keys = 1000;       // TOO_MANY_ENVIRONMENT_KEYS
   int max_task_config_depth = 32;           // TASK_CONFIG_TOO_DEEP
   size_t max_task_config_bytes = 1 << 20;   // TASK_CONFIG_TOO_LARGE
+  size_t max_unset_paths = 1000;            // TOO_MANY_UNSET_PATHS
 };
 
 // Where a document sits, for violations: `field_prefix` locates it in the

@@ -38,6 +38,10 @@ v1::Violation OverrideDocumentProblem(absl::string_view map,
   return violation;
 }
 
+void Collect(v1::Violation violation, std::vector<v1::Violation>* out) {
+  if (out->size() < kMaxCollectedViolations) out->push_back(std::move(violation));
+}
+
 std::string IdentifierString(const flyteidl::core::Identifier& id) {
   return absl::StrCat(id.project(), "/", id.domain(), "/", id.name(), "@",
                       id.version());

@@ -3,12 +3,21 @@
 #define FLYTEOVERRIDE_RESOLVER_VIOLATIONS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "flyteidl/core/identifier.pb.h"
 #include "flyteoverride/v1/resolver.pb.h"
 
 namespace flyteoverride::resolver {
+
+// Violations kept while a request is judged: past this many, producers
+// stop adding (the answer shows max_violations of them anyway), so that a
+// request of millions of problems costs no more memory than a few.
+inline constexpr size_t kMaxCollectedViolations = 10'000;
+
+// Appends `violation` while `out` has room (kMaxCollectedViolations).
+void Collect(v1::Violation violation, std::vector<v1::Violation>* out);
 
 v1::Violation MakeViolation(std::string field, std::string description,
                             std::string reason,

@@ -76,7 +76,7 @@ Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
             {"hooks", stats.hooks},
             {"code", code},
             {"latency_ms", seconds * 1000},
-            {"error", std::string(status.message())}});
+            {"error", std::string(status.message().substr(0, 1024))}});
   return outcome;
 }
 

@@ -10,6 +10,7 @@
 #include "encoding/json_format.h"
 #include "encoding/json_shape.h"
 #include "encoding/strict_json.h"
+#include "resolver/resolve.h"
 #include "resolver/violations.h"
 #include "server/http_status.h"
 
@@ -26,6 +27,10 @@ HttpResponse Error(const Outcome& outcome) {
 HttpResponse Json(const google::protobuf::Message& message) {
   return {200, kJson, encoding::DeterministicJson(message, false)};
 }
+
+// Problems a refused body reports (the resolver's own max_violations
+// applies to the rest).
+constexpr size_t kMaxViolationsRead = 100;
 
 // A body no parser should read, as a refusal with its violation.
 Outcome Malformed(std::string description) {
@@ -103,6 +108,7 @@ Outcome ParseBody(const std::string& body, Request* request,
     std::string message = absl::StrCat(refused[0].field(), ": ",
                                        refused[0].description());
     refused.insert(refused.end(), in_maps->begin(), in_maps->end());
+    resolver::CapViolations(kMaxViolationsRead, &refused);
     return Outcome(absl::InvalidArgumentError(message), std::move(refused));
   }
   google::protobuf::util::JsonParseOptions options;

@@ -84,17 +84,15 @@ struct HttpCallbacks {
           reinterpret_cast<MHD_KeyValueIterator>(&CollectQuery),
           &exchange->request);
       *state = exchange;
-      // A declared length is judged before a byte of the body is read.
+      // A declared length is judged before a byte of the body is read. The
+      // in-flight budget is taken as bytes arrive, so that a client that
+      // declares much and sends little holds only what it sent.
       if (const char* length = MHD_lookup_connection_value(
               connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
         size_t declared = 0;
-        if (absl::SimpleAtoi(length, &declared)) {
-          if (declared > server->options_.max_body_bytes) {
-            return Send(connection, TooLarge(server->options_));
-          }
-          if (!server->Reserve(declared, exchange)) {
-            return Send(connection, AtCapacity());
-          }
+        if (absl::SimpleAtoi(length, &declared) &&
+            declared > server->options_.max_body_bytes) {
+          return Send(connection, TooLarge(server->options_));
         }
       }
       return MHD_YES;

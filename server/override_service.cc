@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "encoding/json_format.h"
 #include "resolver/violations.h"
@@ -177,14 +178,9 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   context.collect_applied_hooks = record;
   const Stop stop{deadline, clock_, options_.stop_all};
   context.stop = stop;
-  absl::StatusOr<pipeline::ResolveOutcome> result;
-  if (record && !request.options().explain()) {
-    v1::ResolveRequest explained = request;  // records keep the explanation
-    explained.mutable_options()->set_explain(true);
-    result = pipeline::ResolveExecution(explained, context, options_);
-  } else {
-    result = pipeline::ResolveExecution(request, context, options_);
-  }
+  context.explain = record;  // records keep the explanation
+  absl::StatusOr<pipeline::ResolveOutcome> result =
+      pipeline::ResolveExecution(request, context, options_);
   if (absl::IsCancelled(result.status())) return stop.Why();
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
@@ -271,6 +267,7 @@ absl::StatusOr<bool> OverrideService::IsTaskNodeOrBeneath(
     absl::string_view path) const {
   const auto& uncovered = maps.uncovered_task_nodes();
   for (absl::string_view candidate : PathAndAncestors(path)) {
+    // Bounded by the path's levels (checked by the caller).
     if (std::binary_search(uncovered.begin(), uncovered.end(), candidate))
       return true;
     auto recorded = store_->GetNodes(key, std::string(candidate));
@@ -311,6 +308,21 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
         Missing("parent_node_path",
                 "parent_node_path is required: the dynamic task's node path");
     return Outcome(absl::InvalidArgumentError(violation.description()),
+                   {violation});
+  }
+  // A path of more levels than a closure may nest, or longer than its ids
+  // allow, names no node: refused before any look-up.
+  const auto& walk = options_.limits.walk;
+  const size_t segments = 1 + absl::c_count(request.parent_node_path(), '/');
+  if (segments > static_cast<size_t>(4 * walk.max_depth) ||
+      request.parent_node_path().size() > segments * walk.max_node_id_bytes) {
+    v1::Violation violation = resolver::MakeViolation(
+        "parent_node_path",
+        absl::StrCat("a parent node path of ", segments, " levels and ",
+                     request.parent_node_path().size(),
+                     " bytes names no node of an execution"),
+        "PARENT_PATH_TOO_LONG", v1::Violation::LIMIT_EXCEEDED);
+    return Outcome(absl::ResourceExhaustedError(violation.description()),
                    {violation});
   }
   auto header = store_->GetHeader(*key);
@@ -359,7 +371,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   // unknown_hooks changes nothing. Records keep the explanation.
   resolve.mutable_options()->clear_rewrite_closure();
   resolve.mutable_options()->clear_unknown_hooks();
-  resolve.mutable_options()->set_explain(true);
+  context.explain = true;
   absl::StatusOr<pipeline::ResolveOutcome> result =
       pipeline::ResolveExecution(resolve, context, options_);
   if (absl::IsCancelled(result.status())) return stop.Why();

@@ -166,6 +166,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   probes.max_body_bytes = 4096;
   probes.threads = 1;
   probes.max_connections = 64;
+  probes.max_connections_per_client = 16;  // no one client takes them all
   probes.idle_timeout_seconds = 5;
   auto probe_port = server->http_->StartProbes(probes);
   if (!probe_port.ok()) return probe_port.status();

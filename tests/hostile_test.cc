@@ -123,7 +123,7 @@ TEST(Hostile, UnparseableGrpcBytesAreInvalidArgument) {
 
 // Memory is admitted before it is spent: a declared body over the limit is
 // refused before a byte of it is read, and bodies beyond the in-flight
-// budget wait for nobody: 503 with Retry-After.
+// budget are refused (503, Retry-After) rather than held.
 TEST(Hostile, RequestBytesAreAdmittedBeforeTheyAreRead) {
   config::Config config = TestConfig();
   config.max_message_bytes = 1000;
@@ -137,13 +137,17 @@ TEST(Hostile, RequestBytesAreAdmittedBeforeTheyAreRead) {
   };
   HttpResult over = HttpRaw(port, headers(1001), absl::Seconds(5));
   EXPECT_EQ(over.status, 413) << over.body;
-  // One body of 1000 bytes is admitted and stalls; a second cannot fit.
-  StalledConnection holding(port, headers(1000) + "{");
-  absl::SleepFor(absl::Milliseconds(200));
-  HttpResult full = HttpRaw(port, headers(1000), absl::Seconds(5));
+  // 999 bytes of one body are held by a client that stalls; a second body
+  // of 1000 cannot fit beside them.
+  StalledConnection holding(port, headers(1000) + std::string(999, ' '));
+  absl::SleepFor(absl::Milliseconds(300));
+  HttpResult full =
+      HttpRaw(port, headers(1000) + std::string(1000, ' '), absl::Seconds(5));
   EXPECT_EQ(full.status, 503) << full.body;
   EXPECT_THAT(full.body, HasSubstr("retry"));
-  // Under the budget, a body is read and judged as usual.
+  // A client that declares much and sends nothing holds nothing: a body
+  // that fits beside the first is read and judged as usual.
+  StalledConnection declaring(port, headers(1000));
   HttpResult small = HttpCall(port, "POST", "/v1/resolve", "{}");
   EXPECT_NE(small.status, 503) << small.body;
   EXPECT_EQ(HttpCall(harness.server().probe_port(), "GET", "/healthz").status,

@@ -85,7 +85,8 @@ std::string LinePath(absl::string_view path) {
 void Emit(const YAML::Node& node, bool typed, const std::string& path,
           int depth, Reading* reading) {
   if (reading->too_large || depth > kMaxYamlDepth ||
-      ++reading->values > reading->max_values) {
+      ++reading->values > reading->max_values ||
+      reading->json.size() > reading->max_values * 16) {
     reading->too_large = true;
     return;
   }
@@ -148,7 +149,8 @@ absl::StatusOr<Reading> ReadYaml(absl::string_view text) {
     if (reading.too_large) {
       return absl::InvalidArgumentError(absl::StrCat(
           "YAML: the document expands to more than ", reading.max_values,
-          " values or nests deeper than ", kMaxYamlDepth,
+          " values (or 16 times as many bytes) or nests deeper than ",
+          kMaxYamlDepth,
           " levels (aliases that repeat, or stand inside, their own node)"));
     }
     return reading;
