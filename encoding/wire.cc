@@ -69,6 +69,7 @@ absl::StatusOr<std::vector<Field>> Split(absl::string_view message) {
           absl::StrCat("protobuf field ", field.number, " is truncated"));
     }
     field.whole = absl::string_view(start, in.data() - start);
+    if (field.wire_type != kLengthDelimited) field.number = 0;
     fields.push_back(field);
   }
   return fields;

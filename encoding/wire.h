@@ -34,7 +34,10 @@ struct Field {
 bool ReadVarint(absl::string_view* in, uint64_t* value);
 
 // The fields of one message level, in wire order. Groups (wire types 3 and
-// 4), which flyteidl never writes, and truncated input are errors.
+// 4), which flyteidl never writes, and truncated input are errors. Every field
+// the editors here replace or recurse into is a message, so a field that is
+// not length-delimited reads as number 0: parsers keep it aside as an unknown
+// field whatever its number, and it is copied as it stands.
 absl::StatusOr<std::vector<Field>> Split(absl::string_view message);
 
 // How many of `fields` have one of `numbers`: a singular field, or a oneof,

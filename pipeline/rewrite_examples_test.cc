@@ -2,6 +2,7 @@
 // trips, bytes outside the subset survive, a reader that knows only
 // flyteidl v1's field numbers finds the resolved values, and a 10,000-node
 // closure is rewritten in time.
+#include <algorithm>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -287,6 +288,49 @@ TEST(RewriteV1Test, MutatedClosuresAreRewrittenOrRefused) {
     }
   }
   EXPECT_GT(rewritten, 100);
+}
+
+// A field of a known number sent with another wire type (a varint 6 beside
+// a node's task_node) is an unknown field to protobuf: the rewrite keeps it
+// where it stands and edits the node around it. Found by
+// fuzz:grpc_request_fuzzer, which got INTERNAL here.
+TEST(RewriteV1Test, AKnownNumberOfAnotherWireTypeStaysAnUnknownField) {
+  v1::ResolveRequest request = ExampleRequest("training_pipeline");
+  auto* nodes = request.mutable_closure()
+                    ->mutable_primary()
+                    ->mutable_template_()
+                    ->mutable_nodes();
+  auto n0 = std::find_if(nodes->begin(), nodes->end(),
+                         [](const auto& node) { return node.id() == "n0"; });
+  ASSERT_NE(n0, nodes->end());
+  ASSERT_TRUE(n0->has_task_node());
+  n0->GetReflection()->MutableUnknownFields(&*n0)->AddVarint(6, 1);
+  n0->mutable_metadata()
+      ->GetReflection()
+      ->MutableUnknownFields(n0->mutable_metadata())
+      ->AddFixed32(2, 7);
+  const std::string bytes = DeterministicBytes(request.closure());
+  const ResolveResult resolved = Resolve(request, {});
+  ASSERT_TRUE(resolved.ok());
+  auto out = flyte_v1::RewriteClosure(bytes, request.closure(),
+                                      resolved.response);
+  ASSERT_TRUE(out.ok()) << out.status();
+  ASSERT_TRUE(out->ok());
+  CompiledWorkflowClosure parsed;
+  ASSERT_TRUE(parsed.ParseFromString(out->closure));
+  EXPECT_FALSE(flyte_v1::DeclaresHooks(parsed.primary().template_()));
+  const auto& node = *std::find_if(
+      parsed.primary().template_().nodes().begin(),
+      parsed.primary().template_().nodes().end(),
+      [](const auto& node) { return node.id() == "n0"; });
+  EXPECT_TRUE(node.has_task_node());
+  ASSERT_EQ(node.GetReflection()->GetUnknownFields(node).field_count(), 1);
+  EXPECT_EQ(node.GetReflection()->GetUnknownFields(node).field(0).varint(),
+            1u);
+  ASSERT_EQ(node.metadata().GetReflection()
+                ->GetUnknownFields(node.metadata())
+                .field_count(),
+            1);
 }
 
 // A closure of 10,000 task nodes with hooks on a tenth of them, as the core
