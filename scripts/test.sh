@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The quick start's second command: runs every test and ends with the line
-# "N passed, N failed", counted from the GoogleTest XML each target writes.
+# "N passed, N failed", counted from the GoogleTest XML each target writes,
+# the Go tests' results and the fuzz smoke's (one per fuzz target).
 # The PostgreSQL tests run against a throwaway server started here (see
 # scripts/postgres.sh) and stopped on exit; they are required, never skipped.
 set -uo pipefail
@@ -33,8 +34,18 @@ scripts/go_test.sh bazel-bin/server/override-resolver 2>&1 | tee "$go_log"
 go_status=${PIPESTATUS[0]}
 go_line=$(tail -n 1 "$go_log")
 
+# Every fuzz target for 10 s (scripts/fuzz.sh): CI keeps each one building
+# and running. An output base of its own: the fuzz build's compiler is a
+# repository setting, and one shared base would rebuild everything twice.
+fuzz_log=$(mktemp)
+trap 'scripts/postgres.sh stop >/dev/null 2>&1; rm -f "$events" "$go_log" "$fuzz_log"' EXIT
+FO_BAZEL_OUTPUT_BASE="${FO_FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-fuzz}" \
+  scripts/fuzz.sh 10 2>&1 | tee "$fuzz_log"
+fuzz_status=${PIPESTATUS[0]}
+fuzz_line=$(grep '^fuzz: [0-9]* passed' "$fuzz_log" | tail -n 1)
+
 # One line for everything, counted from the results.
-python3 - "$bazel_line" "$go_line" <<'PY'
+python3 - "$bazel_line" "$go_line" "$fuzz_line" <<'PY'
 import re, sys
 passed = failed = 0
 for line in sys.argv[1:]:
@@ -47,5 +58,6 @@ for line in sys.argv[1:]:
     failed += int(m.group(2))
 print("%d passed, %d failed" % (passed, failed))
 PY
-[ $status -eq 0 ] && [ $count_status -eq 0 ] && [ $go_status -eq 0 ] && exit 0
+[ $status -eq 0 ] && [ $count_status -eq 0 ] && [ $go_status -eq 0 ] &&
+  [ $fuzz_status -eq 0 ] && exit 0
 exit 1
