@@ -35,11 +35,12 @@ go_status=${PIPESTATUS[0]}
 go_line=$(tail -n 1 "$go_log")
 
 # Every fuzz target for 10 s (scripts/fuzz.sh): CI keeps each one building
-# and running. An output base of its own: the fuzz build's compiler is a
-# repository setting, and one shared base would rebuild everything twice.
+# and running. An output base of its own, beside this checkout's: the fuzz
+# build's compiler is a repository setting, and one shared base would
+# rebuild everything twice.
 fuzz_log=$(mktemp)
 trap 'scripts/postgres.sh stop >/dev/null 2>&1; rm -f "$events" "$go_log" "$fuzz_log"' EXIT
-FO_BAZEL_OUTPUT_BASE="${FO_FUZZ_OUTPUT_BASE:-$HOME/.cache/bazel-fuzz}" \
+FO_BAZEL_OUTPUT_BASE="${FO_FUZZ_OUTPUT_BASE:-$(bazel info output_base 2>/dev/null)-fuzz}" \
   scripts/fuzz.sh 10 2>&1 | tee "$fuzz_log"
 fuzz_status=${PIPESTATUS[0]}
 fuzz_line=$(grep '^fuzz: [0-9]* passed' "$fuzz_log" | tail -n 1)
