@@ -8,6 +8,43 @@
 namespace flyteoverride::encoding::wire {
 namespace {
 
+// Removes a group's fields and its end tag from the front of `in`. Parsers
+// keep a group as one unknown field, so it is copied whole. False when it is
+// truncated, mismatched or nested deeper than protobuf's own limit.
+bool SkipGroup(int number, absl::string_view* in) {
+  std::vector<uint64_t> open = {static_cast<uint64_t>(number)};
+  while (!open.empty()) {
+    uint64_t tag = 0, size = 0;
+    if (!ReadVarint(in, &tag) || (tag >> 3) == 0) return false;
+    switch (tag & 7) {
+      case kVarint:
+        if (!ReadVarint(in, &size)) return false;
+        break;
+      case kFixed64:
+      case kFixed32:
+        size = (tag & 7) == kFixed64 ? 8 : 4;
+        if (size > in->size()) return false;
+        in->remove_prefix(size);
+        break;
+      case kLengthDelimited:
+        if (!ReadVarint(in, &size) || size > in->size()) return false;
+        in->remove_prefix(size);
+        break;
+      case kStartGroup:
+        if (open.size() >= 100) return false;
+        open.push_back(tag >> 3);
+        break;
+      case kEndGroup:
+        if (open.back() != (tag >> 3)) return false;
+        open.pop_back();
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 void AppendVarint(uint64_t value, std::string* out) {
   for (; value >= 0x80; value >>= 7)
     out->push_back(static_cast<char>(value | 0x80));
@@ -59,10 +96,12 @@ absl::StatusOr<std::vector<Field>> Split(absl::string_view message) {
           in.remove_prefix(size);
         }
         break;
+      case kStartGroup:
+        ok = SkipGroup(field.number, &in);
+        break;
       default:
         return absl::InvalidArgumentError(absl::StrCat(
-            "protobuf field ", field.number, " has wire type ", field.wire_type,
-            " (a group), which flyteidl never writes"));
+            "malformed protobuf tag at byte ", start - message.data()));
     }
     if (!ok) {
       return absl::InvalidArgumentError(

@@ -18,6 +18,8 @@ enum WireType : int {
   kVarint = 0,
   kFixed64 = 1,
   kLengthDelimited = 2,
+  kStartGroup = 3,
+  kEndGroup = 4,
   kFixed32 = 5,
 };
 
@@ -33,8 +35,8 @@ struct Field {
 // when `in` ends inside it or it runs past 64 bits.
 bool ReadVarint(absl::string_view* in, uint64_t* value);
 
-// The fields of one message level, in wire order. Groups (wire types 3 and
-// 4), which flyteidl never writes, and truncated input are errors. Every field
+// The fields of one message level, in wire order; a group (wire types 3 and
+// 4, which flyteidl never writes) is one field. Truncated input is an error. Every field
 // the editors here replace or recurse into is a message, so a field that is
 // not length-delimited reads as number 0: parsers keep it aside as an unknown
 // field whatever its number, and it is copied as it stands.
