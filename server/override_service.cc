@@ -137,6 +137,28 @@ int CountHooks(const v1::ResolveResponse& response) {
   return hooks;
 }
 
+// The pipeline as Resolve and ResolveDynamic run it: a stopped call answers
+// why it was stopped, a refusal keeps its warnings, and `stats` counts the
+// nodes and hooks resolved either way.
+Answer<pipeline::ResolveOutcome> RunPipeline(
+    const v1::ResolveRequest& request,
+    const pipeline::ExecutionContext& context,
+    const pipeline::PipelineOptions& options,
+    const Stop& stop, CallStats* stats) {
+  absl::StatusOr<pipeline::ResolveOutcome> result =
+      pipeline::ResolveExecution(request, context, options);
+  if (absl::IsCancelled(result.status())) return stop.Why();
+  if (!result.ok()) return result.status();
+  stats->nodes = result->response.nodes_size();
+  stats->hooks = CountHooks(result->response);
+  if (!result->ok()) {
+    return Outcome::Refused(std::move(result->violations),
+                            {result->response.warnings().begin(),
+                             result->response.warnings().end()});
+  }
+  return *std::move(result);
+}
+
 }  // namespace
 
 Answer<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
@@ -179,17 +201,9 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   const Stop stop{deadline, clock_, options_.stop_all};
   context.stop = stop;
   context.explain = record;  // records keep the explanation
-  absl::StatusOr<pipeline::ResolveOutcome> result =
-      pipeline::ResolveExecution(request, context, options_);
-  if (absl::IsCancelled(result.status())) return stop.Why();
-  if (!result.ok()) return result.status();
-  stats->nodes = result->response.nodes_size();
-  stats->hooks = CountHooks(result->response);
-  if (!result->ok()) {
-    return Outcome::Refused(std::move(result->violations),
-                            {result->response.warnings().begin(),
-                             result->response.warnings().end()});
-  }
+  Answer<pipeline::ResolveOutcome> result =
+      RunPipeline(request, context, options_, stop, stats);
+  if (!result.ok()) return std::move(result).Deliver(nullptr);
   if (!record) return std::move(result->response);
 
   if (auto status = CheckDeadline(deadline, clock_); !status.ok())
@@ -372,17 +386,9 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   resolve.mutable_options()->clear_rewrite_closure();
   resolve.mutable_options()->clear_unknown_hooks();
   context.explain = true;
-  absl::StatusOr<pipeline::ResolveOutcome> result =
-      pipeline::ResolveExecution(resolve, context, options_);
-  if (absl::IsCancelled(result.status())) return stop.Why();
-  if (!result.ok()) return result.status();
-  stats->nodes = result->response.nodes_size();
-  stats->hooks = CountHooks(result->response);
-  if (!result->ok()) {
-    return Outcome::Refused(std::move(result->violations),
-                            {result->response.warnings().begin(),
-                             result->response.warnings().end()});
-  }
+  Answer<pipeline::ResolveOutcome> result =
+      RunPipeline(resolve, context, options_, stop, stats);
+  if (!result.ok()) return std::move(result).Deliver(nullptr);
 
   v1::ResolveDynamicResponse response;
   *response.mutable_nodes() = std::move(*result->response.mutable_nodes());
