@@ -8,38 +8,48 @@
 namespace flyteoverride::encoding::wire {
 namespace {
 
+// Removes the value of a varint, fixed or length-delimited field from the
+// front of `in` (`payload`: a length-delimited field's bytes). False when it
+// is truncated or the wire type is none of those.
+bool ReadValue(int wire_type, absl::string_view* in,
+               absl::string_view* payload) {
+  uint64_t size = 0;
+  switch (wire_type) {
+    case kVarint:
+      return ReadVarint(in, &size);
+    case kFixed64:
+    case kFixed32:
+      size = wire_type == kFixed64 ? 8 : 4;
+      break;
+    case kLengthDelimited:
+      if (!ReadVarint(in, &size)) return false;
+      break;
+    default:
+      return false;
+  }
+  if (size > in->size()) return false;
+  if (wire_type == kLengthDelimited) *payload = in->substr(0, size);
+  in->remove_prefix(size);
+  return true;
+}
+
 // Removes a group's fields and its end tag from the front of `in`. Parsers
 // keep a group as one unknown field, so it is copied whole. False when it is
 // truncated, mismatched or nested deeper than protobuf's own limit.
 bool SkipGroup(int number, absl::string_view* in) {
   std::vector<uint64_t> open = {static_cast<uint64_t>(number)};
   while (!open.empty()) {
-    uint64_t tag = 0, size = 0;
+    uint64_t tag = 0;
+    absl::string_view payload;
     if (!ReadVarint(in, &tag) || (tag >> 3) == 0) return false;
-    switch (tag & 7) {
-      case kVarint:
-        if (!ReadVarint(in, &size)) return false;
-        break;
-      case kFixed64:
-      case kFixed32:
-        size = (tag & 7) == kFixed64 ? 8 : 4;
-        if (size > in->size()) return false;
-        in->remove_prefix(size);
-        break;
-      case kLengthDelimited:
-        if (!ReadVarint(in, &size) || size > in->size()) return false;
-        in->remove_prefix(size);
-        break;
-      case kStartGroup:
-        if (open.size() >= 100) return false;
-        open.push_back(tag >> 3);
-        break;
-      case kEndGroup:
-        if (open.back() != (tag >> 3)) return false;
-        open.pop_back();
-        break;
-      default:
-        return false;
+    if ((tag & 7) == kStartGroup) {
+      if (open.size() >= 100) return false;
+      open.push_back(tag >> 3);
+    } else if ((tag & 7) == kEndGroup) {
+      if (open.back() != (tag >> 3)) return false;
+      open.pop_back();
+    } else if (!ReadValue(static_cast<int>(tag & 7), in, &payload)) {
+      return false;
     }
   }
   return true;
@@ -70,39 +80,18 @@ absl::StatusOr<std::vector<Field>> Split(absl::string_view message) {
   while (!in.empty()) {
     const char* const start = in.data();
     uint64_t tag = 0;
-    if (!ReadVarint(&in, &tag) || (tag >> 3) == 0 || (tag >> 3) >= (1u << 29)) {
+    // A group's end with no start, or wire type 6 or 7, is no field.
+    if (!ReadVarint(&in, &tag) || (tag >> 3) == 0 || (tag >> 3) >= (1u << 29) ||
+        (tag & 7) == kEndGroup || (tag & 7) > kFixed32) {
       return absl::InvalidArgumentError(absl::StrCat(
           "malformed protobuf tag at byte ", start - message.data()));
     }
     Field field;
     field.number = static_cast<int>(tag >> 3);
     field.wire_type = static_cast<int>(tag & 7);
-    uint64_t size = 0;
-    bool ok = true;
-    switch (field.wire_type) {
-      case kVarint:
-        ok = ReadVarint(&in, &size);
-        break;
-      case kFixed64:
-      case kFixed32:
-        size = field.wire_type == kFixed64 ? 8 : 4;
-        ok = size <= in.size();
-        if (ok) in.remove_prefix(size);
-        break;
-      case kLengthDelimited:
-        ok = ReadVarint(&in, &size) && size <= in.size();
-        if (ok) {
-          field.payload = in.substr(0, size);
-          in.remove_prefix(size);
-        }
-        break;
-      case kStartGroup:
-        ok = SkipGroup(field.number, &in);
-        break;
-      default:
-        return absl::InvalidArgumentError(absl::StrCat(
-            "malformed protobuf tag at byte ", start - message.data()));
-    }
+    const bool ok = field.wire_type == kStartGroup
+                        ? SkipGroup(field.number, &in)
+                        : ReadValue(field.wire_type, &in, &field.payload);
     if (!ok) {
       return absl::InvalidArgumentError(
           absl::StrCat("protobuf field ", field.number, " is truncated"));
