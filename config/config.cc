@@ -78,6 +78,7 @@ class Checker {
       InRange("server.max_request_bytes_in_flight",
               c.max_request_bytes_in_flight, c.max_message_bytes);
     }
+    InRange("server.max_request_elements", c.max_request_elements, 1);
     InRange("server.max_concurrent_calls", c.max_concurrent_calls, 1);
     InRange("server.max_queued_calls", c.max_queued_calls, 0);
     Positive("server.default_deadline", c.default_deadline, false);
@@ -267,6 +268,8 @@ class ConfigReader {
                   {"probe_port", Field(&c.probe_port, kInteger)},
                   {"max_request_bytes_in_flight",
                    Field(&c.max_request_bytes_in_flight, kInteger)},
+                  {"max_request_elements",
+                   Field(&c.max_request_elements, kInteger)},
                   {"max_connections_per_client",
                    Field(&c.max_connections_per_client, kInteger)},
                   {"max_connection_age",

@@ -68,6 +68,9 @@ struct Config {
   // Request bytes held at once, gRPC and HTTP each: memory is admitted
   // before it is spent (docs/operations.md, "Memory").
   int64_t max_request_bytes_in_flight = 256 << 20;
+  // Fields, members and items parsing may build from one request, counted
+  // before the parse: each costs far more memory than its bytes.
+  int64_t max_request_elements = 2'000'000;
   int max_nesting_depth = 64;  // sub-workflow, branch and array nesting
   int max_node_instances = 2'000'000;
   int max_violations = 100;  // reported per call; the rest summed up

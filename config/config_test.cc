@@ -103,6 +103,8 @@ const BadConfig kBadConfigs[] = {
      "server.max_message_bytes: must be 1..2147483647, got 0"},
     {"MessageBytesBeyondGrpc", 2, "server:\n  max_message_bytes: 3000000000\n",
      "server.max_message_bytes: must be 1..2147483647"},
+    {"RequestElementsZero", 2, "server:\n  max_request_elements: 0\n",
+     "server.max_request_elements: must be at least 1, got 0"},
     {"NestingDepthZero", 2, "limits:\n  max_nesting_depth: 0\n",
      "limits.max_nesting_depth: must be 1..1000"},
     {"PoolSizeZero", 2, "storage:\n  postgres_pool_size: 0\n",
@@ -158,6 +160,7 @@ void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.grpc_port, 8089);
   EXPECT_EQ(c.http_port, 8090);
   EXPECT_EQ(c.max_message_bytes, 64 << 20);
+  EXPECT_EQ(c.max_request_elements, 2'000'000);
   EXPECT_EQ(c.max_nesting_depth, 64);
   EXPECT_EQ(c.max_node_instances, 2'000'000);
   EXPECT_EQ(c.max_violations, 100);

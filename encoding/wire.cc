@@ -6,11 +6,7 @@
 #include "absl/strings/str_cat.h"
 
 namespace flyteoverride::encoding::wire {
-namespace {
 
-// Removes the value of a varint, fixed or length-delimited field from the
-// front of `in` (`payload`: a length-delimited field's bytes). False when it
-// is truncated or the wire type is none of those.
 bool ReadValue(int wire_type, absl::string_view* in,
                absl::string_view* payload) {
   uint64_t size = 0;
@@ -32,6 +28,8 @@ bool ReadValue(int wire_type, absl::string_view* in,
   in->remove_prefix(size);
   return true;
 }
+
+namespace {
 
 // Removes a group's fields and its end tag from the front of `in`. Parsers
 // keep a group as one unknown field, so it is copied whole. False when it is

@@ -35,6 +35,12 @@ struct Field {
 // when `in` ends inside it or it runs past 64 bits.
 bool ReadVarint(absl::string_view* in, uint64_t* value);
 
+// Removes the value of a varint, fixed or length-delimited field from the
+// front of `in` (`payload`: a length-delimited field's bytes). False when it
+// is truncated or the wire type is none of those.
+bool ReadValue(int wire_type, absl::string_view* in,
+               absl::string_view* payload);
+
 // The fields of one message level, in wire order; a group (wire types 3 and
 // 4, which flyteidl never writes) is one field. Truncated input is an error. Every field
 // the editors here replace or recurse into is a message, so a field that is

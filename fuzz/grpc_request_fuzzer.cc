@@ -1,7 +1,7 @@
-// grpc_request_fuzzer: arbitrary bytes as the message of a gRPC call, handed
-// to OverrideService as GrpcService would after protobuf parsing (no
-// channel). As a flyteoverride.v1.ResolveRequest: Resolve as a dry run, then
-// recorded in a MemoryStore, then again (the idempotent replay of the
+// grpc_request_fuzzer: arbitrary bytes as the message of a gRPC call, read
+// as GrpcService reads them (the element count, then the parse) and handed
+// to OverrideService (no channel). As a flyteoverride.v1.ResolveRequest:
+// Resolve as a dry run, then recorded in a MemoryStore, then again (the idempotent replay of the
 // record), then GetResolved of the record. As an InspectWorkflowRequest:
 // InspectWorkflow. Behind them: the closure walk, merge, validation, render,
 // the input digest and, with rewrite_closure, the Flyte v1 rewrite.
@@ -14,6 +14,7 @@
 #include "flyteoverride/v1/resolver.pb.h"
 #include "fuzz/fuzz_util.h"
 #include "server/override_service.h"
+#include "server/request_limits.h"
 #include "storage/memory_store.h"
 
 namespace fuzz = flyteoverride::fuzz;
@@ -35,8 +36,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::Time far = absl::InfiniteFuture();
   server::CallStats stats;
 
+  // GrpcService's own reading of the bytes, with an element bound small
+  // enough that fuzz inputs reach the count.
+  server::RequestLimits limits;
+  limits.max_elements = 2000;
+  const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   v1::ResolveRequest request;
-  if (request.ParseFromArray(data, static_cast<int>(size))) {
+  if (server::ReadProto(bytes, limits, &request).ok()) {
     v1::ResolveRequest dry = request;
     dry.mutable_options()->set_dry_run(true);
     fuzz::AbortIfBroken(service.Resolve(dry, far, &stats).status(),
@@ -78,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   v1::InspectWorkflowRequest inspect;
-  if (inspect.ParseFromArray(data, static_cast<int>(size))) {
+  if (server::ReadProto(bytes, limits, &inspect).ok()) {
     fuzz::AbortIfBroken(service.InspectWorkflow(inspect, &stats).status(),
                         "InspectWorkflow");
   }

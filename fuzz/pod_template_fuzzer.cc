@@ -36,7 +36,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       R"({"podTemplate": )",
       absl::string_view(reinterpret_cast<const char*>(data), size), "}");
   // Every entry point judges nesting before a parser runs; so does this.
-  if (!flyteoverride::encoding::CheckJsonDepth(document).ok()) return 0;
+  if (!flyteoverride::encoding::CheckJsonShape(document).ok()) return 0;
   google::protobuf::Value json;
   if (!google::protobuf::util::JsonStringToMessage(document, &json).ok())
     return 0;

@@ -7,12 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "encoding/json_format.h"
-#include "google/protobuf/io/coded_stream.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/method_handler.h"
-#include "grpcpp/support/proto_buffer_reader.h"
-#include "resolver/violations.h"
 #include "server/grpc_status.h"
+#include "server/request_limits.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -24,27 +22,20 @@ absl::Time DeadlineOf(const grpc::ServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
-// Reads `in` into `message` with a nesting limit of its own; a refusal that
-// names what was expected when the bytes are no such message.
-Outcome Parse(const grpc::ByteBuffer& in, int max_depth,
-              google::protobuf::Message* message) {
-  grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(&in));
-  google::protobuf::io::CodedInputStream stream(&reader);
-  stream.SetRecursionLimit(max_depth);
-  if (message->ParseFromCodedStream(&stream) &&
-      stream.ConsumedEntireMessage()) {
-    return Outcome();
+// The request's bytes in one piece: gRPC hands over a list of slices, and
+// both the element count and the parse read one contiguous view.
+absl::string_view Contiguous(const grpc::ByteBuffer& in,
+                             std::vector<grpc::Slice>* slices,
+                             std::string* joined) {
+  if (!in.Dump(slices).ok() || slices->empty()) return {};
+  if (slices->size() == 1) {
+    return {reinterpret_cast<const char*>((*slices)[0].begin()),
+            (*slices)[0].size()};
   }
-  std::string description = absl::StrCat(
-      "the request's ", in.Length(), " bytes are not a ",
-      message->GetDescriptor()->full_name(),
-      ": truncated or malformed protobuf, a string that is not UTF-8, or "
-      "messages nested deeper than ",
-      max_depth);
-  v1::Violation violation = resolver::MakeViolation(
-      "", description, "MALFORMED_REQUEST", v1::Violation::INVALID_VALUE);
-  return Outcome(absl::InvalidArgumentError(std::move(description)),
-                 {std::move(violation)});
+  joined->reserve(in.Length());
+  for (const grpc::Slice& slice : *slices)
+    joined->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  return *joined;
 }
 
 }  // namespace
@@ -57,7 +48,10 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
   const Outcome outcome = runner_->Run(
       rpc, "", DeadlineOf(context), [&](CallStats* stats, absl::Time deadline) {
         Request request;
-        Outcome read = Parse(*in, max_message_depth_, &request);
+        std::vector<grpc::Slice> slices;
+        std::string joined;
+        Outcome read =
+            ReadProto(Contiguous(*in, &slices, &joined), limits_, &request);
         if (!read.ok()) return read;
         if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
           stats->execution = ExecutionName(request.execution_id());
@@ -87,9 +81,8 @@ void GrpcService::Add(const char* rpc, const char* path, Call call) {
 }
 
 GrpcService::GrpcService(const OverrideService* service, CallRunner* runner,
-                         int max_message_depth)
-    : service_(service), runner_(runner),
-      max_message_depth_(max_message_depth) {
+                         const RequestLimits& limits)
+    : service_(service), runner_(runner), limits_(limits) {
   // In the order of the service's declaration in resolver.proto.
   Add<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
       "InspectWorkflow", "/flyteoverride.v1.OverrideResolver/InspectWorkflow",

@@ -14,6 +14,7 @@
 #include "grpcpp/support/byte_buffer.h"
 #include "server/call_runner.h"
 #include "server/override_service.h"
+#include "server/request_limits.h"
 
 namespace flyteoverride::server {
 
@@ -21,9 +22,8 @@ namespace flyteoverride::server {
 // generated service. Thread-safe.
 class GrpcService final : public grpc::Service {
  public:
-  // `max_message_depth` bounds how deep a request's messages may nest.
   GrpcService(const OverrideService* service, CallRunner* runner,
-              int max_message_depth);
+              const RequestLimits& limits);
 
  private:
   // Parses `in` as `Request`, runs `call` through the runner, writes the
@@ -39,7 +39,7 @@ class GrpcService final : public grpc::Service {
 
   const OverrideService* const service_;
   CallRunner* const runner_;
-  const int max_message_depth_;
+  const RequestLimits limits_;
 };
 
 }  // namespace flyteoverride::server

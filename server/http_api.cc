@@ -8,11 +8,11 @@
 #include "google/protobuf/util/json_util.h"
 #include "encoding/closure_json.h"
 #include "encoding/json_format.h"
-#include "encoding/json_shape.h"
 #include "encoding/strict_json.h"
 #include "resolver/resolve.h"
 #include "resolver/violations.h"
 #include "server/http_status.h"
+#include "server/request_limits.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -31,14 +31,6 @@ HttpResponse Json(const google::protobuf::Message& message) {
 // Problems a refused body reports (the resolver's own max_violations
 // applies to the rest).
 constexpr size_t kMaxViolationsRead = 100;
-
-// A body no parser should read, as a refusal with its violation.
-Outcome Malformed(std::string description) {
-  v1::Violation violation = resolver::MakeViolation(
-      "", description, "MALFORMED_REQUEST", v1::Violation::INVALID_VALUE);
-  return Outcome(absl::InvalidArgumentError(std::move(description)),
-                 {std::move(violation)});
-}
 
 // A problem the strict reader found in a body; inside an override map it is
 // the violation overridectl reports for the same member (naming the hook
@@ -74,17 +66,16 @@ v1::Violation BodyProblem(const encoding::JsonProblem& problem) {
 // every problem found. `closure` receives the body's closure as written,
 // for a rewritten closure to be laid back over it.
 template <typename Request>
-Outcome ParseBody(const std::string& body, Request* request,
-                  google::protobuf::Value* closure,
+Outcome ParseBody(const std::string& body, const RequestLimits& limits,
+                  Request* request, google::protobuf::Value* closure,
                   std::vector<v1::Violation>* in_maps) {
-  // Nesting is judged before any parser runs: deep JSON costs parsers far
-  // more than its size.
-  if (absl::Status shape = encoding::CheckJsonDepth(body); !shape.ok())
-    return Malformed(std::string(shape.message()));
+  // Nesting and elements are judged before any parser runs: both cost
+  // parsers far more than their bytes.
+  if (Outcome shape = CheckJsonText(body, limits); !shape.ok()) return shape;
   google::protobuf::Value document;
   if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
       !document.has_struct_value()) {
-    return Malformed("the body is not a JSON object");
+    return MalformedRequest("the body is not a JSON object");
   }
   auto* fields = document.mutable_struct_value()->mutable_fields();
   if (auto it = fields->find("closure"); it != fields->end()) {
@@ -168,7 +159,7 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
       [&](CallStats* stats, absl::Time deadline) {
         Request request;
         std::vector<v1::Violation> unknown;
-        Outcome read = ParseBody(http.body, &request, &closure, &unknown);
+        Outcome read = ParseBody(http.body, limits_, &request, &closure, &unknown);
         if (!read.ok()) return read;
         if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
           stats->execution = ExecutionName(request.execution_id());

@@ -13,6 +13,7 @@
 #include "server/http_server.h"
 #include "server/metrics.h"
 #include "server/override_service.h"
+#include "server/request_limits.h"
 
 namespace flyteoverride::server {
 
@@ -24,12 +25,13 @@ class HttpApi {
   // clients only).
   HttpApi(const OverrideService* service, CallRunner* runner,
           const Registry* registry, const std::atomic<bool>* serving,
-          bool serve_api)
+          bool serve_api, const RequestLimits& limits = {})
       : service_(service),
         runner_(runner),
         registry_(registry),
         serving_(serving),
-        serve_api_(serve_api) {}
+        serve_api_(serve_api),
+        limits_(limits) {}
 
   // Serves on `options.address:options.port`; returns the bound port.
   absl::StatusOr<int> Start(const HttpServerOptions& options);
@@ -54,6 +56,7 @@ class HttpApi {
   const Registry* const registry_;
   const std::atomic<bool>* const serving_;
   const bool serve_api_;
+  const RequestLimits limits_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpServer> probes_;
 };

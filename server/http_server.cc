@@ -3,8 +3,11 @@
 #include <arpa/inet.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -18,8 +21,49 @@ struct Exchange {
   bool too_large = false;
   bool at_capacity = false;
   size_t reserved = 0;  // bytes of the in-flight budget this body holds
-  absl::Time started = absl::Now();
 };
+
+// Per-connection state, from accept to close: the connection's socket
+// context.
+struct Connection {
+  int requests = 0;  // answered or being answered
+  int fd = -1;
+  sockaddr_storage peer{};
+  socklen_t peer_size = 0;
+  // When the headers or body now awaited are late (Unix nanoseconds);
+  // infinite while a handler runs or the answer is sent.
+  std::atomic<int64_t> deadline{0};
+  bool cut = false;  // the sweeper shut its socket down (connections_mu_)
+
+  void Await(absl::Duration timeout) {
+    deadline = timeout == absl::InfiniteDuration()
+                   ? std::numeric_limits<int64_t>::max()
+                   : absl::ToUnixNanos(absl::Now() + timeout);
+  }
+};
+
+namespace {
+
+Connection* ConnectionOf(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(
+      connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  return info == nullptr ? nullptr
+                         : static_cast<Connection*>(info->socket_context);
+}
+
+// True when `fd` is still the socket `connection` was accepted on: the
+// sweeper runs beside the server's threads, and a descriptor closed there
+// may already name a newer connection.
+bool SamePeer(const Connection& connection) {
+  sockaddr_storage peer{};
+  socklen_t size = sizeof peer;
+  return getpeername(connection.fd, reinterpret_cast<sockaddr*>(&peer),
+                     &size) == 0 &&
+         size == connection.peer_size &&
+         std::memcmp(&peer, &connection.peer, size) == 0;
+}
+
+}  // namespace
 
 struct HttpCallbacks {
   static int CollectQuery(void* cls, MHD_ValueKind, const char* key,
@@ -28,24 +72,42 @@ struct HttpCallbacks {
     return MHD_YES;
   }
 
-  // Counts the requests of each connection (its socket context).
-  static void Connections(void*, MHD_Connection*, void** socket_context,
+  // Keeps each connection's state (its socket context) where the sweeper
+  // finds it.
+  static void Connections(void* cls, MHD_Connection* connection,
+                          void** socket_context,
                           MHD_ConnectionNotificationCode code) {
+    auto* server = static_cast<HttpServer*>(cls);
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-      *socket_context = new int(0);
-    } else {
-      delete static_cast<int*>(*socket_context);
-      *socket_context = nullptr;
+      auto* state = new Connection();
+      if (const MHD_ConnectionInfo* fd = MHD_get_connection_info(
+              connection, MHD_CONNECTION_INFO_CONNECTION_FD)) {
+        state->fd = fd->connect_fd;
+        state->peer_size = sizeof state->peer;
+        if (getpeername(state->fd, reinterpret_cast<sockaddr*>(&state->peer),
+                        &state->peer_size) != 0) {
+          state->fd = -1;
+        }
+      }
+      state->Await(server->options_.header_timeout);
+      *socket_context = state;
+      absl::MutexLock lock(&server->connections_mu_);
+      server->connections_.insert(state);
+      return;
     }
+    auto* state = static_cast<Connection*>(*socket_context);
+    {
+      absl::MutexLock lock(&server->connections_mu_);
+      server->connections_.erase(state);
+    }
+    delete state;
+    *socket_context = nullptr;
   }
 
   // True when this request is the last the connection may carry.
   static bool LastOnConnection(MHD_Connection* connection, int max_requests) {
-    const MHD_ConnectionInfo* info = MHD_get_connection_info(
-        connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    if (info == nullptr || info->socket_context == nullptr) return false;
-    int* requests = static_cast<int*>(info->socket_context);
-    return ++*requests >= max_requests;
+    Connection* state = ConnectionOf(connection);
+    return state != nullptr && ++state->requests >= max_requests;
   }
 
   static MHD_Result Send(MHD_Connection* connection,
@@ -84,6 +146,8 @@ struct HttpCallbacks {
           reinterpret_cast<MHD_KeyValueIterator>(&CollectQuery),
           &exchange->request);
       *state = exchange;
+      if (Connection* open = ConnectionOf(connection))
+        open->Await(server->options_.body_timeout);
       // A declared length is judged before a byte of the body is read. The
       // in-flight budget is taken as bytes arrive, so that a client that
       // declares much and sends little holds only what it sent.
@@ -98,10 +162,6 @@ struct HttpCallbacks {
       return MHD_YES;
     }
     auto* exchange = static_cast<Exchange*>(*state);
-    if (*upload_data_size > 0 &&
-        absl::Now() - exchange->started > server->options_.body_timeout) {
-      return MHD_NO;  // a body trickled past its time: the connection goes
-    }
     if (*upload_data_size > 0) {
       // Over a limit, the rest is read and dropped: memory stays bounded.
       const size_t size = exchange->request.body.size() + *upload_data_size;
@@ -119,6 +179,8 @@ struct HttpCallbacks {
       *upload_data_size = 0;
       return MHD_YES;
     }
+    if (Connection* open = ConnectionOf(connection))
+      open->Await(absl::InfiniteDuration());  // answering is not the client's
     if (exchange->at_capacity) return Send(connection, AtCapacity());
     if (exchange->too_large) return Send(connection, TooLarge(server->options_));
     HttpResponse reply = server->handler_(exchange->request);
@@ -142,13 +204,14 @@ struct HttpCallbacks {
             1};
   }
 
-  static void Completed(void* cls, MHD_Connection*, void** state,
+  static void Completed(void* cls, MHD_Connection* connection, void** state,
                         MHD_RequestTerminationCode) {
+    auto* server = static_cast<HttpServer*>(cls);
     auto* exchange = static_cast<Exchange*>(*state);
-    if (exchange != nullptr) {
-      static_cast<HttpServer*>(cls)->body_bytes_in_flight_ -=
-          exchange->reserved;
-    }
+    if (exchange != nullptr) server->body_bytes_in_flight_ -= exchange->reserved;
+    // A kept-alive connection's next headers are timed from here.
+    if (Connection* open = ConnectionOf(connection))
+      open->Await(server->options_.header_timeout);
     delete exchange;
     *state = nullptr;
   }
@@ -165,11 +228,17 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
     return absl::InvalidArgumentError(absl::StrCat(
         "HTTP bind address \"", options.address, "\" is not an IPv4 address"));
   }
+  // One thread is the polling thread itself: a pool of one is refused with
+  // a warning.
+  MHD_OptionItem pool[] = {
+      {options.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+       options.threads, nullptr},
+      {MHD_OPTION_END, 0, nullptr}};
   server->daemon_ = MHD_start_daemon(
       MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
       static_cast<uint16_t>(options.port), nullptr, nullptr,
       &HttpCallbacks::Access, server.get(), MHD_OPTION_SOCK_ADDR, &address,
-      MHD_OPTION_THREAD_POOL_SIZE, static_cast<unsigned>(options.threads),
+      MHD_OPTION_ARRAY, pool,
       MHD_OPTION_CONNECTION_LIMIT,
       static_cast<unsigned>(options.max_connections),
       MHD_OPTION_PER_IP_CONNECTION_LIMIT,
@@ -177,7 +246,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
       MHD_OPTION_CONNECTION_TIMEOUT,
       static_cast<unsigned>(options.idle_timeout_seconds),
       MHD_OPTION_NOTIFY_COMPLETED, &HttpCallbacks::Completed, server.get(),
-      MHD_OPTION_NOTIFY_CONNECTION, &HttpCallbacks::Connections, nullptr,
+      MHD_OPTION_NOTIFY_CONNECTION, &HttpCallbacks::Connections, server.get(),
       MHD_OPTION_END);
   if (server->daemon_ == nullptr) {
     return absl::UnavailableError(absl::StrCat(
@@ -186,6 +255,7 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
   const MHD_DaemonInfo* info =
       MHD_get_daemon_info(server->daemon_, MHD_DAEMON_INFO_BIND_PORT);
   server->port_ = info != nullptr ? info->port : options.port;
+  server->sweeper_ = std::thread([raw = server.get()] { raw->Sweep(); });
   return server;
 }
 
@@ -200,8 +270,30 @@ bool HttpServer::Reserve(size_t bytes, Exchange* exchange) {
   return true;
 }
 
+void HttpServer::Sweep() {
+  // Often enough that a connection goes within a small part of its timeout.
+  const absl::Duration tick = std::clamp(
+      std::min(options_.header_timeout, options_.body_timeout) / 20,
+      absl::Milliseconds(10), absl::Milliseconds(500));
+  while (!stopping_.WaitForNotificationWithTimeout(tick)) {
+    const int64_t now = absl::ToUnixNanos(absl::Now());
+    absl::MutexLock lock(&connections_mu_);
+    for (Connection* connection : connections_) {
+      if (connection->cut || connection->fd < 0 ||
+          connection->deadline.load() > now || !SamePeer(*connection)) {
+        continue;
+      }
+      // The server's own thread sees the socket end and closes it.
+      shutdown(connection->fd, SHUT_RDWR);
+      connection->cut = true;
+    }
+  }
+}
+
 void HttpServer::Stop() {
   if (daemon_ == nullptr) return;
+  stopping_.Notify();
+  sweeper_.join();
   MHD_stop_daemon(daemon_);
   daemon_ = nullptr;
 }

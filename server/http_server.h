@@ -8,8 +8,12 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 
 struct MHD_Daemon;
@@ -45,8 +49,12 @@ struct HttpServerOptions {
   // every connection (0: no limit).
   int max_connections_per_client = 0;
   int idle_timeout_seconds = 30;
-  // A body must arrive whole within this, however steadily it trickles;
-  // past it the connection is closed.
+  // A request's headers must arrive whole within this of the connection's
+  // start (or of the previous answer on a kept-alive connection), and its
+  // body within body_timeout of its headers, however steadily they trickle:
+  // past either the connection is closed. The idle timeout alone lets a
+  // client that sends a byte now and then hold a connection for ever.
+  absl::Duration header_timeout = absl::Seconds(10);
   absl::Duration body_timeout = absl::Seconds(30);
   // Requests one kept-alive connection may carry; the last is answered
   // with "Connection: close", so that one client cannot hold a connection
@@ -54,7 +62,8 @@ struct HttpServerOptions {
   int max_requests_per_connection = 1000;
 };
 
-struct Exchange;  // one request's state (http_server.cc)
+struct Exchange;    // one request's state (http_server.cc)
+struct Connection;  // one connection's state (http_server.cc)
 
 // Handlers run on the server's threads, concurrently: they must be
 // thread-safe. Start, then Stop (or destroy) from one thread.
@@ -78,11 +87,19 @@ class HttpServer {
   // Takes `bytes` of the in-flight budget for `exchange`'s body; false when
   // that would pass it.
   bool Reserve(size_t bytes, Exchange* exchange);
+  // Until Stop: every tick, cuts the connections whose headers or body are
+  // past their time.
+  void Sweep();
   const HttpServerOptions options_;
   const Handler handler_;
   std::atomic<size_t> body_bytes_in_flight_{0};
   MHD_Daemon* daemon_ = nullptr;
   int port_ = 0;
+  absl::Mutex connections_mu_;
+  absl::flat_hash_set<Connection*> connections_
+      ABSL_GUARDED_BY(connections_mu_);
+  absl::Notification stopping_;
+  std::thread sweeper_;
 };
 
 }  // namespace flyteoverride::server

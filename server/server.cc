@@ -83,12 +83,17 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
   service_ = std::make_unique<OverrideService>(options, store_.get());
   runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
                                          config.default_deadline);
+  RequestLimits request_limits;
   // Messages nest about four levels per level of workflow nesting.
-  grpc_service_ = std::make_unique<GrpcService>(
-      service_.get(), runner_.get(), 4 * config.max_nesting_depth + 32);
-  http_ =
-      std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
-                                &serving_, /*serve_api=*/!config.tls.enabled());
+  request_limits.max_message_depth = 4 * config.max_nesting_depth + 32;
+  request_limits.max_elements =
+      static_cast<size_t>(config.max_request_elements);
+  grpc_service_ = std::make_unique<GrpcService>(service_.get(), runner_.get(),
+                                                request_limits);
+  http_ = std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
+                                    &serving_,
+                                    /*serve_api=*/!config.tls.enabled(),
+                                    request_limits);
 }
 
 Server::~Server() { Shutdown(); }

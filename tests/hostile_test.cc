@@ -121,6 +121,72 @@ TEST(Hostile, UnparseableGrpcBytesAreInvalidArgument) {
   EXPECT_EQ(harness.Check(""), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
+// `nodes` empty nodes: 2 bytes each on the wire, a whole message each once
+// parsed. With the closure, primary and template: nodes + 3 elements.
+std::string EmptyNodes(int nodes) {
+  v1::ResolveRequest request;
+  auto* workflow =
+      request.mutable_closure()->mutable_primary()->mutable_template_();
+  for (int i = 0; i < nodes; ++i) workflow->add_nodes();
+  return request.SerializeAsString();
+}
+
+// The same as JSON: 2 * nodes + 4 objects, lists and members.
+std::string EmptyNodesJson(int nodes) {
+  std::string body = R"({"closure":{"primary":{"template":{"nodes":[)";
+  for (int i = 0; i < nodes; ++i) body += i == 0 ? "{}" : ",{}";
+  return body + "]}}}}";
+}
+
+bool RefusedForElements(const grpc::Status& status) {
+  const auto violations = tools::ViolationsFromDetails(status.error_details());
+  return status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+         violations.size() == 1 &&
+         violations[0].reason() == "TOO_MANY_ELEMENTS";
+}
+
+// What parsing may build is counted before the parse, over gRPC and HTTP
+// alike: limit - 1 and limit pass on to the resolver, limit + 1 is refused.
+TEST(Hostile, ElementsAreCountedBeforeTheParse) {
+  config::Config config = TestConfig();
+  config.max_request_elements = 1000;
+  START_HARNESS(harness, config, storage::MemoryStore::Create());
+  const char* resolve = "/flyteoverride.v1.OverrideResolver/Resolve";
+  for (int elements : {999, 1000, 1001}) {
+    const grpc::Status status =
+        RawCall(harness.channel().get(), resolve, EmptyNodes(elements - 3));
+    EXPECT_EQ(RefusedForElements(status), elements > 1000)
+        << elements << ": " << status.error_message();
+  }
+  for (int nodes : {497, 498, 499}) {  // 998, 1000, 1002 elements
+    const HttpResult result = HttpCall(harness.http_port(), "POST",
+                                       "/v1/resolve", EmptyNodesJson(nodes));
+    EXPECT_EQ(result.status == 413 &&
+                  result.body.find("TOO_MANY_ELEMENTS") != std::string::npos,
+              nodes == 499)
+        << nodes << ": " << result.status << " " << result.body.substr(0, 300);
+  }
+}
+
+// With the defaults: 2.5 million empty nodes (5 MB as protobuf, 7.5 MB as
+// JSON) would take gigabytes once parsed; they are refused at once, and
+// memory stays within the budget.
+TEST(Hostile, ParseAmplificationIsRefusedWithTheDefaults) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const absl::Time start = absl::Now();
+  const grpc::Status status =
+      RawCall(harness.channel().get(),
+              "/flyteoverride.v1.OverrideResolver/Resolve", EmptyNodes(2'500'000));
+  EXPECT_TRUE(RefusedForElements(status)) << status.error_message();
+  const HttpResult result =
+      HttpCall(harness.http_port(), "POST", "/v1/resolve",
+               EmptyNodesJson(2'500'000), absl::Seconds(30));
+  EXPECT_EQ(result.status, 413) << result.body.substr(0, 300);
+  EXPECT_THAT(result.body, HasSubstr("TOO_MANY_ELEMENTS"));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(harness.Check(""), grpc::health::v1::HealthCheckResponse::SERVING);
+}
+
 // Memory is admitted before it is spent: a declared body over the limit is
 // refused before a byte of it is read, and bodies beyond the in-flight
 // budget are refused (503, Retry-After) rather than held.

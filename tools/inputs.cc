@@ -186,7 +186,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 absl::StatusOr<std::string> ClosureText(absl::string_view bytes) {
   if (!LooksLikeJson(bytes)) return std::string(bytes);
-  if (absl::Status shape = encoding::CheckJsonDepth(bytes); !shape.ok())
+  if (absl::Status shape = encoding::CheckJsonShape(bytes); !shape.ok())
     return absl::InvalidArgumentError(absl::StrCat("closure: ", shape.message()));
   google::protobuf::Value document;
   auto status =
@@ -229,7 +229,7 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
                                                    v1::Layer layer,
                                                    absl::string_view file) {
   // Flow-style nesting is judged before any parser recurses into it.
-  if (absl::Status shape = encoding::CheckJsonDepth(text); !shape.ok())
+  if (absl::Status shape = encoding::CheckJsonShape(text); !shape.ok())
     return absl::InvalidArgumentError(absl::StrCat("override map: ", shape.message()));
   // JSON is read as YAML too, for the lines of its problems and the keys it
   // repeats; JSON that YAML refuses (tabs before a key) is read as JSON.

@@ -1,0 +1,71 @@
+#include "server/request_limits.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "encoding/element_count.h"
+#include "encoding/json_shape.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "resolver/violations.h"
+
+namespace flyteoverride::server {
+namespace {
+
+Outcome TooManyElements(std::string description) {
+  return Outcome::Refused({resolver::MakeViolation(
+      "", std::move(description), "TOO_MANY_ELEMENTS",
+      v1::Violation::LIMIT_EXCEEDED)});
+}
+
+}  // namespace
+
+Outcome MalformedRequest(std::string description) {
+  v1::Violation violation = resolver::MakeViolation(
+      "", description, "MALFORMED_REQUEST", v1::Violation::INVALID_VALUE);
+  return Outcome(absl::InvalidArgumentError(std::move(description)),
+                 {std::move(violation)});
+}
+
+Outcome ReadProto(absl::string_view bytes, const RequestLimits& limits,
+                  google::protobuf::Message* message) {
+  // Small requests cannot hold too many elements: only large ones pay for
+  // the count.
+  if (bytes.size() > encoding::MaxBytesWithin(limits.max_elements) &&
+      encoding::CountElements(bytes, *message->GetDescriptor(),
+                              limits.max_elements, limits.max_message_depth) >
+          limits.max_elements) {
+    return TooManyElements(absl::StrCat(
+        "the request's ", bytes.size(), " bytes hold more than ",
+        limits.max_elements, " fields (server.max_request_elements)"));
+  }
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t*>(bytes.data()),
+      static_cast<int>(bytes.size()));
+  stream.SetRecursionLimit(limits.max_message_depth);
+  if (message->ParseFromCodedStream(&stream) &&
+      stream.ConsumedEntireMessage()) {
+    return Outcome();
+  }
+  return MalformedRequest(absl::StrCat(
+      "the request's ", bytes.size(), " bytes are not a ",
+      message->GetDescriptor()->full_name(),
+      ": truncated or malformed protobuf, a string that is not UTF-8, or "
+      "messages nested deeper than ",
+      limits.max_message_depth));
+}
+
+Outcome CheckJsonText(absl::string_view text, const RequestLimits& limits) {
+  const absl::Status shape = encoding::CheckJsonShape(
+      text, encoding::kMaxJsonDepth, limits.max_elements);
+  if (shape.ok()) return Outcome();
+  std::string description = absl::StrCat(
+      shape.message(),
+      shape.code() == absl::StatusCode::kResourceExhausted
+          ? " (server.max_request_elements)"
+          : "");
+  return shape.code() == absl::StatusCode::kResourceExhausted
+             ? TooManyElements(std::move(description))
+             : MalformedRequest(std::move(description));
+}
+
+}  // namespace flyteoverride::server
