@@ -142,9 +142,10 @@ class Resolver {
             absl::StrCat("hook name \"", absl::CEscape(hook), "\": ", problem),
             hook, layer, false);
       } else if (!declared_.contains(hook)) {
+        // Suggestions come ordered by distance, then name: the
+        // candidates' order does not matter.
         if (known.empty()) {
           for (absl::string_view name : declared_) known.emplace_back(name);
-          std::sort(known.begin(), known.end());  // suggestions in one order
         }
         // Each suggestion compares the name with every declared one: only
         // the first few unknown names get one, so that a request of many
