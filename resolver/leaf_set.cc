@@ -184,8 +184,17 @@ void LeafSet::MarkBase() {
 }
 
 void LeafSet::Sort() {
-  std::sort(leaves_.begin(), leaves_.end(),
-            [](const Leaf& a, const Leaf& b) { return a.key < b.key; });
+  // Leaves are large: sorting their positions moves each leaf once, not
+  // log n times.
+  std::vector<uint32_t> order(leaves_.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
+    return leaves_[a].key < leaves_[b].key;
+  });
+  std::vector<Leaf> sorted;
+  sorted.reserve(leaves_.size());
+  for (uint32_t i : order) sorted.push_back(std::move(leaves_[i]));
+  leaves_ = std::move(sorted);
   if (index_.empty()) return;
   for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
 }

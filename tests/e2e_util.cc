@@ -358,6 +358,16 @@ StalledConnection::StalledConnection(StalledConnection&& other) noexcept
   other.fd_ = -1;
 }
 
+bool StalledConnection::Send(const std::string& more) {
+  char buffer[4096];
+  // A closed connection reads as end of stream (or an error) at once.
+  const ssize_t read = recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT);
+  if (read == 0 || (read < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+    return false;
+  return send(fd_, more.data(), more.size(), MSG_NOSIGNAL) ==
+         static_cast<ssize_t>(more.size());
+}
+
 bool ParseServingLine(const std::string& line, int* grpc_port, int* http_port) {
   // override-resolver serving gRPC on 127.0.0.1:P, HTTP on 127.0.0.1:Q,
   // probes on 127.0.0.1:R

@@ -96,8 +96,6 @@ class Child {
   std::string stdout_buffer_;
 };
 
-// The ports in the binary's start line ("... gRPC on HOST:P, HTTP on
-// HOST:Q"); false when the line does not match.
 // A client connection that sent `bytes` and then says nothing more, until
 // it is destroyed: what a stalled or hostile client leaves on a server.
 class StalledConnection {
@@ -108,10 +106,16 @@ class StalledConnection {
   StalledConnection(const StalledConnection&) = delete;
   StalledConnection& operator=(const StalledConnection&) = delete;
 
+  // Sends `more` (a trickle); false once the server has closed the
+  // connection.
+  bool Send(const std::string& more);
+
  private:
   int fd_ = -1;
 };
 
+// The ports in the binary's start line ("... gRPC on HOST:P, HTTP on
+// HOST:Q"); false when the line does not match.
 bool ParseServingLine(const std::string& line, int* grpc_port, int* http_port);
 
 // The runfiles path of the server binary.

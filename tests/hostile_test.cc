@@ -81,6 +81,27 @@ std::string DeeplyNested(int levels) {
   return request.SerializeAsString();
 }
 
+// Headers that trickle a byte at a time never let the connection go idle;
+// the server closes it when their time (10 s) is up, and the probes answer
+// throughout.
+TEST(Hostile, TrickledHeadersAreCutWhenTheirTimeIsUp) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  StalledConnection client(harness.http_port(), "POST /v1/resolve HTTP/1.1\r\n");
+  const absl::Time start = absl::Now();
+  bool open = true;
+  while (open && absl::Now() - start < absl::Seconds(20)) {
+    absl::SleepFor(absl::Milliseconds(500));
+    open = client.Send("X");
+    ASSERT_EQ(HttpCall(harness.server().probe_port(), "GET", "/healthz",
+                       "", absl::Seconds(1))
+                  .status,
+              200);
+  }
+  EXPECT_FALSE(open);
+  EXPECT_GE(absl::Now() - start, absl::Seconds(9));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(12));
+}
+
 // Bytes gRPC cannot parse are the caller's mistake, never INTERNAL: the
 // service reads them itself, with its own nesting limit.
 TEST(Hostile, UnparseableGrpcBytesAreInvalidArgument) {
