@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "encoding/glob.h"
 #include "flyteidl/core/tasks.pb.h"
 #include "re2/re2.h"
 
@@ -69,24 +70,11 @@ absl::StatusOr<PolicyPattern> PolicyPattern::Regex(absl::string_view source) {
 }
 
 absl::StatusOr<PolicyPattern> PolicyPattern::Glob(absl::string_view source) {
-  std::string regex;
-  std::string literal;
-  for (char c : source) {
-    if (c != '*' && c != '?') {
-      literal.push_back(c);
-      continue;
-    }
-    regex += re2::RE2::QuoteMeta(literal);
-    literal.clear();
-    regex += c == '*' ? ".*" : ".";
-  }
-  regex += re2::RE2::QuoteMeta(literal);
-  auto compiled = Compile(regex, source);
-  if (!compiled.ok()) return compiled.status();
-  return PolicyPattern(std::string(source), *std::move(compiled));
+  return PolicyPattern(std::string(source), nullptr);
 }
 
 bool PolicyPattern::Matches(absl::string_view text) const {
+  if (regex_ == nullptr) return encoding::GlobMatches(source_, text);
   return re2::RE2::FullMatch(re2::StringPiece(text.data(), text.size()),
                              *regex_);
 }
