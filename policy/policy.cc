@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "encoding/glob.h"
 #include "flyteidl/core/tasks.pb.h"
@@ -71,6 +72,18 @@ absl::StatusOr<PolicyPattern> PolicyPattern::Regex(absl::string_view source) {
 
 absl::StatusOr<PolicyPattern> PolicyPattern::Glob(absl::string_view source) {
   return PolicyPattern(std::string(source), nullptr);
+}
+
+std::string EnvironmentGlobProblem(absl::string_view pattern) {
+  for (char c : pattern) {
+    if (c != '*' && c != '?' && c != '_' &&
+        !absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      return absl::StrCat("\"", pattern,
+                          "\" can never match an environment key: use "
+                          "letters, digits, _ and the wildcards * and ?");
+    }
+  }
+  return "";
 }
 
 bool PolicyPattern::Matches(absl::string_view text) const {

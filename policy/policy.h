@@ -57,6 +57,10 @@ class PolicyPattern {
   std::shared_ptr<const re2::RE2> regex_;
 };
 
+// Why the glob `pattern` can never match an environment key (letters,
+// digits and "_"), or "" when it can. Protected and secret keys both use it.
+std::string EnvironmentGlobProblem(absl::string_view pattern);
+
 // Where a rule was set, for messages: "global", "domain production",
 // "project flytesnacks", "project flytesnacks, domain production".
 using PolicyScopeName = std::string;
