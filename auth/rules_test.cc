@@ -15,7 +15,7 @@ constexpr char kAdmin[] = "spiffe://cluster.local/ns/flyte/sa/flyteadmin";
 constexpr char kPropeller[] =
     "spiffe://cluster.local/ns/flyte/sa/flytepropeller";
 
-// The rules of docs/configuration.md's example.
+// The rules of issue 12's example.
 AuthConfig ExampleConfig() {
   AuthConfig config;
   config.enabled = true;

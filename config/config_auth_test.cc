@@ -15,7 +15,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-// docs/configuration.md's example.
+// Issue 12's example (docs/configuration.md puts propeller's rule first).
 constexpr char kAuth[] = R"yaml(
 auth:
   jwt: {issuer: "https://idp.example.com", audience: "flyteoverride", jwks_file: "/etc/override/jwks.json", groups_claim: "groups", header: "flyte-authorization", clock_skew: 30s}
@@ -60,6 +60,39 @@ TEST(AuthConfig, DocumentedExampleIsReadWhole) {
   EXPECT_THAT(a.rules[2].domains, ElementsAre("development", "staging"));
   EXPECT_THAT(config->secret_environment,
               ElementsAre("*_TOKEN", "*_PASSWORD", "*_KEY"));
+}
+
+// The auth part of docs/configuration.md's complete file, every key set.
+TEST(AuthConfig, CompleteFileExampleIsValid) {
+  absl::StatusOr<Config> config = ParseConfig(R"yaml(
+tls:
+  cert_file: /etc/override-resolver/tls/tls.crt
+  key_file: /etc/override-resolver/tls/tls.key
+  client_ca_file: /etc/override-resolver/tls/client-ca.crt   # mutual TLS
+auth:        # once present, whatever no rule grants is refused
+  jwt:
+    issuer: https://idp.example.com
+    audience: flyteoverride
+    jwks_file: /etc/override-resolver/jwks.json
+    groups_claim: groups
+    header: [authorization, flyte-authorization]
+    clock_skew: 30s
+  rules:
+    - name: propeller
+      principals: ["spiffe://cluster.local/ns/flyte/sa/flytepropeller"]
+      allow: [GetResolved, ResolveDynamic]
+      reveal_secrets: true
+    - name: flyteadmin
+      principals: ["spiffe://cluster.local/ns/flyte/sa/flyteadmin"]
+      allow: [InspectWorkflow, Resolve, GetResolved]
+      projects: ["*"]
+      domains: ["*"]
+secret_environment: ["*_TOKEN", "*_PASSWORD"]
+)yaml");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->auth.jwt->headers,
+              ElementsAre("authorization", "flyte-authorization"));
+  EXPECT_THAT(config->auth.rules[1].projects, ElementsAre("*"));
 }
 
 TEST(AuthConfig, OffWithoutSectionAndJwtDefaults) {
