@@ -22,8 +22,10 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "resolver/names.h"
+#include "auth/auth_config.h"
+#include "policy/policy.h"
 #include "policy/policy_yaml.h"
+#include "resolver/names.h"
 
 namespace flyteoverride::config {
 namespace {
@@ -119,15 +121,46 @@ class Checker {
     OneOf("logging.level", c.log_level,
           {"trace", "debug", "info", "warn", "error"});
     OneOf("logging.format", c.log_format, {"text", "json"});
+    Auth(c);
   }
 
   std::vector<Located> problems;
 
  private:
+  void Auth(const Config& c) {
+    for (const auth::AuthProblem& problem : auth::ValidateAuth(c.auth)) {
+      Add(problem.key, problem.message);
+    }
+    if (c.auth.enabled && !c.auth.jwt && !c.tls.mutual()) {
+      Add("auth",
+          "no caller could prove who it is: set auth.jwt, or "
+          "tls.client_ca_file for mutual TLS");
+    }
+    if (!c.secret_environment.empty() && !c.auth.enabled) {
+      Add("secret_environment",
+          "needs an auth section: without one no caller is known, so the "
+          "values would be hidden from propeller too (give its rule "
+          "reveal_secrets: true)");
+    }
+    for (size_t i = 0; i < c.secret_environment.size(); ++i) {
+      std::string bad = policy::EnvironmentGlobProblem(c.secret_environment[i]);
+      if (!bad.empty()) Add(absl::StrCat("secret_environment[", i, "]"), bad);
+    }
+  }
+
   void Add(const std::string& key, absl::string_view message,
            const std::string& other = "") {
+    // Cite the most precise line the file gives: the key's, else `other`'s,
+    // else the nearest enclosing key's ("auth.rules[2]", then "auth").
+    std::vector<std::string> candidates;
+    for (size_t i = 0; i < key.size(); ++i) {
+      if (key[i] == '.' || key[i] == '[')
+        candidates.push_back(key.substr(0, i));
+    }
+    candidates.push_back(other);
+    candidates.push_back(key);
     int line = 0;  // the last of these the file sets
-    for (const std::string& at : {key.substr(0, key.find('.')), other, key}) {
+    for (const std::string& at : candidates) {
       if (lines_ != nullptr && lines_->contains(at)) line = lines_->at(at);
     }
     problems.push_back({line, absl::StrCat(key, ": ", message)});
@@ -312,6 +345,8 @@ class ConfigReader {
                               Field(&c.forbid_task_copies, kBoolean)}})},
         {"logging", Section({{"level", Field(&c.log_level, kString)},
                              {"format", Field(&c.log_format, kString)}})},
+        {"auth", Auth(&c.auth)},
+        {"secret_environment", Strings(&c.secret_environment, false)},
         // Operator policy, by scope (policy_config.h).
         {"policy",
          [this, &c](const YAML::Node& v, const std::string&) -> std::string {
@@ -344,6 +379,87 @@ class ConfigReader {
       if (v.IsNull()) return "";
       if (!v.IsMap()) return "must be a mapping, got " + NodeKind(v);
       if (!fields.empty()) Mapping(v, path, fields);
+      return "";
+    };
+  }
+
+  // A list of strings, each item's line kept; with `single`, one string is
+  // a list of one. A bad item leaves the list unread, so that no check
+  // cites the shifted index of a later item.
+  FieldReader Strings(std::vector<std::string>* out, bool single) {
+    return [this, out, single](const YAML::Node& v,
+                               const std::string& path) -> std::string {
+      if (single && v.IsScalar()) {
+        *out = {v.Scalar()};
+        return "";
+      }
+      if (!v.IsSequence()) {
+        return absl::StrCat("must be a list of strings",
+                            single ? " or one string" : "", ", got ",
+                            NodeKind(v));
+      }
+      out->clear();
+      for (size_t i = 0; i < v.size(); ++i) {
+        const YAML::Node item = v[i];
+        const std::string at = absl::StrCat(path, "[", i, "]");
+        lines.emplace(at, LineOf(item.Mark()));
+        if (item.IsScalar()) {
+          out->push_back(item.Scalar());
+          continue;
+        }
+        problems.push_back(
+            {LineOf(item.Mark()),
+             absl::StrCat(at, ": must be a string, got ", NodeKind(item))});
+        unread.push_back(path);
+      }
+      return "";
+    };
+  }
+
+  // The `auth` section; present, even empty, it turns authorization on.
+  FieldReader Auth(auth::AuthConfig* out) {
+    return [this, out](const YAML::Node& v,
+                       const std::string& path) -> std::string {
+      out->enabled = true;
+      FieldReader jwt = [this, out](const YAML::Node& jv,
+                                    const std::string& at) -> std::string {
+        auth::JwtSettings& j = out->jwt.emplace();
+        return Section({{"issuer", Field(&j.issuer, kString)},
+                        {"audience", Field(&j.audience, kString)},
+                        {"jwks_file", Field(&j.jwks_file, kString)},
+                        {"groups_claim", Field(&j.groups_claim, kString)},
+                        {"header", Strings(&j.headers, true)},
+                        {"clock_skew", Field(&j.clock_skew, kDuration)}})(jv,
+                                                                          at);
+      };
+      return Section({{"jwt", jwt}, {"rules", Rules(&out->rules)}})(v, path);
+    };
+  }
+
+  FieldReader Rules(std::vector<auth::AuthRule>* out) {
+    return [this, out](const YAML::Node& v,
+                       const std::string& path) -> std::string {
+      if (!v.IsSequence()) return "must be a list of rules, got " + NodeKind(v);
+      out->assign(v.size(), auth::AuthRule());
+      for (size_t i = 0; i < v.size(); ++i) {
+        const YAML::Node item = v[i];
+        const std::string at = absl::StrCat(path, "[", i, "]");
+        lines.emplace(at, LineOf(item.Mark()));
+        auth::AuthRule& r = (*out)[i];
+        std::string bad = Section(
+            {{"name", Field(&r.name, kString)},
+             {"principals", Strings(&r.principals, false)},
+             {"groups", Strings(&r.groups, false)},
+             {"allow", Strings(&r.allow, false)},
+             {"projects", Strings(&r.projects, false)},
+             {"domains", Strings(&r.domains, false)},
+             {"reveal_secrets", Field(&r.reveal_secrets, kBoolean)}})(item, at);
+        if (!bad.empty()) {
+          problems.push_back(
+              {LineOf(item.Mark()), absl::StrCat(at, ": ", bad)});
+          unread.push_back(at);
+        }
+      }
       return "";
     };
   }

@@ -10,11 +10,13 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "auth/auth_config.h"
 #include "policy/policy.h"
 
 namespace flyteoverride::config {
@@ -100,6 +102,12 @@ struct Config {
   // Operator policy by scope (docs/policy.md); empty: no rules. The only
   // part a reload applies without a restart.
   policy::PolicySet policy;
+  // Who may call what (auth/rules.h). Without an `auth:` section, every
+  // caller may call every RPC.
+  auth::AuthConfig auth;
+  // Environment keys (globs) whose values the API shows as "<redacted>" to
+  // callers whose rule does not reveal secrets. Needs `auth`.
+  std::vector<std::string> secret_environment;
 };
 
 // Parses and validates YAML text; an empty text (or only comments) gives the
@@ -117,7 +125,9 @@ absl::StatusOr<Config> LoadConfigFile(const std::string& path);
 // Semantic checks independent of YAML, for a Config however it was built
 // (main.cc runs it again after flags override keys): port ranges, positive
 // sizes and durations, TLS files in pairs, a DSN for postgres, known log
-// level and format. INVALID_ARGUMENT with every problem, each naming its key
+// level and format, the auth rules (auth::ValidateAuth), a way to identify
+// callers when auth is on (a JWT issuer or mutual TLS), and auth for
+// secret_environment. INVALID_ARGUMENT with every problem, each naming its key
 // path ("server.grpc_port: must be 0..65535, got 70000"), joined by "; ".
 absl::Status ValidateConfig(const Config& config);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "config/test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -16,29 +17,11 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-// A config file the server must refuse: the error starts with "config line
-// <line>: " and contains `want`, which names the key path.
-struct BadConfig {
-  const char* name;
-  int line;
-  const char* yaml;
-  const char* want;
-};
+using testing::BadConfig;
 
-void PrintTo(const BadConfig& row, std::ostream* os) { *os << row.name; }
+class BadConfigTest : public ::testing::TestWithParam<BadConfig> {};
 
-class BadConfigTest : public testing::TestWithParam<BadConfig> {};
-
-TEST_P(BadConfigTest, NamesKeyAndLine) {
-  const BadConfig& row = GetParam();
-  absl::StatusOr<Config> config = ParseConfig(row.yaml);
-  ASSERT_FALSE(config.ok()) << row.yaml;
-  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
-  const std::string message(config.status().message());
-  EXPECT_THAT(message,
-              StartsWith(absl::StrCat("config line ", row.line, ": ")));
-  EXPECT_THAT(message, HasSubstr(row.want));
-}
+TEST_P(BadConfigTest, NamesKeyAndLine) { testing::ExpectRefused(GetParam()); }
 
 const BadConfig kBadConfigs[] = {
     {"UnknownTopLevelKey", 4,
@@ -150,10 +133,8 @@ const BadConfig kBadConfigs[] = {
      "a second YAML document"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Table, BadConfigTest, testing::ValuesIn(kBadConfigs),
-                         [](const testing::TestParamInfo<BadConfig>& info) {
-                           return std::string(info.param.name);
-                         });
+INSTANTIATE_TEST_SUITE_P(Table, BadConfigTest, ::testing::ValuesIn(kBadConfigs),
+                         testing::RowName);
 
 void ExpectDefaults(const Config& c) {
   EXPECT_EQ(c.bind_address, "127.0.0.1");
@@ -336,7 +317,7 @@ TEST(ValidateConfig, NamesEveryKeyWithoutLines) {
                           "; storage.timeout: ", "; logging.level: "}) {
     EXPECT_THAT(message, HasSubstr(key));
   }
-  EXPECT_THAT(message, testing::Not(HasSubstr("line")));
+  EXPECT_THAT(message, ::testing::Not(HasSubstr("line")));
 }
 
 TEST(DriverName, RoundTripsThroughConfig) {

@@ -2,7 +2,9 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "encoding/glob.h"
 #include "flyteidl/core/tasks.pb.h"
 #include "re2/re2.h"
 
@@ -69,24 +71,23 @@ absl::StatusOr<PolicyPattern> PolicyPattern::Regex(absl::string_view source) {
 }
 
 absl::StatusOr<PolicyPattern> PolicyPattern::Glob(absl::string_view source) {
-  std::string regex;
-  std::string literal;
-  for (char c : source) {
-    if (c != '*' && c != '?') {
-      literal.push_back(c);
-      continue;
+  return PolicyPattern(std::string(source), nullptr);
+}
+
+std::string EnvironmentGlobProblem(absl::string_view pattern) {
+  for (char c : pattern) {
+    if (c != '*' && c != '?' && c != '_' &&
+        !absl::ascii_isalnum(static_cast<unsigned char>(c))) {
+      return absl::StrCat("\"", pattern,
+                          "\" can never match an environment key: use "
+                          "letters, digits, _ and the wildcards * and ?");
     }
-    regex += re2::RE2::QuoteMeta(literal);
-    literal.clear();
-    regex += c == '*' ? ".*" : ".";
   }
-  regex += re2::RE2::QuoteMeta(literal);
-  auto compiled = Compile(regex, source);
-  if (!compiled.ok()) return compiled.status();
-  return PolicyPattern(std::string(source), *std::move(compiled));
+  return "";
 }
 
 bool PolicyPattern::Matches(absl::string_view text) const {
+  if (regex_ == nullptr) return encoding::GlobMatches(source_, text);
   return re2::RE2::FullMatch(re2::StringPiece(text.data(), text.size()),
                              *regex_);
 }

@@ -40,7 +40,8 @@ class PolicyPattern {
   // does not compile, quoting RE2's reason.
   static absl::StatusOr<PolicyPattern> Regex(absl::string_view source);
   // A glob over environment keys: `*` matches any run of characters, `?`
-  // one; everything else is literal (`FLYTE_*`, `AWS_?ECRET*`).
+  // one; everything else is literal (`FLYTE_*`, `AWS_?ECRET*`). Always OK:
+  // every text is a glob (encoding/glob.h).
   static absl::StatusOr<PolicyPattern> Glob(absl::string_view source);
 
   bool Matches(absl::string_view text) const;
@@ -52,8 +53,13 @@ class PolicyPattern {
       : source_(std::move(source)), regex_(std::move(regex)) {}
 
   std::string source_;
-  std::shared_ptr<const re2::RE2> regex_;  // compiled once, shared by copies
+  // Compiled once, shared by copies; null for a glob.
+  std::shared_ptr<const re2::RE2> regex_;
 };
+
+// Why the glob `pattern` can never match an environment key (letters,
+// digits and "_"), or "" when it can. Protected and secret keys both use it.
+std::string EnvironmentGlobProblem(absl::string_view pattern);
 
 // Where a rule was set, for messages: "global", "domain production",
 // "project flytesnacks", "project flytesnacks, domain production".

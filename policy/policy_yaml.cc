@@ -5,7 +5,6 @@
 #include <optional>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -334,15 +333,8 @@ class PolicyReader {
               policy::PatternRule rule{{}, scope};
               List(v, at, [&](const std::string& source) -> std::string {
                 if (compile == &PolicyPattern::Glob) {
-                  for (char c : source) {
-                    if (c != '*' && c != '?' && c != '_' &&
-                        !absl::ascii_isalnum(static_cast<unsigned char>(c))) {
-                      return absl::StrCat(
-                          "\"", source,
-                          "\" can never match an environment key: use "
-                          "letters, digits, _ and the wildcards * and ?");
-                    }
-                  }
+                  std::string bad = EnvironmentGlobProblem(source);
+                  if (!bad.empty()) return bad;
                 }
                 auto pattern = compile(source);
                 if (!pattern.ok())
