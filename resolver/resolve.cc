@@ -134,7 +134,8 @@ class Resolver {
       return;
     }
     std::vector<std::string> known;
-    for (const std::string& hook : SortedKeys(map)) {
+    for (const OverrideEntry* entry : SortedEntries(map)) {
+      const std::string& hook = entry->first;
       const std::string prefix = absl::StrCat(name, "[", hook, "]");
       if (std::string problem = HookNameProblem(hook); !problem.empty()) {
         AddMapViolation(
@@ -165,7 +166,7 @@ class Resolver {
             prefix, "UNKNOWN_HOOK", std::move(description), hook, layer,
             request_.options().unknown_hooks() == v1::UNKNOWN_HOOKS_WARN);
       }
-      ValidateOverrideDocument(map.at(hook), {prefix, layer, hook, ""},
+      ValidateOverrideDocument(entry->second, {prefix, layer, hook, ""},
                                &result_.violations, limits_.documents);
     }
   }

@@ -239,13 +239,16 @@ void ValidateOverrideDocument(const TaskNodeOverrides& doc,
   DocumentChecker(site, limits, out).Check(doc);
 }
 
-std::vector<std::string> SortedKeys(
+std::vector<const OverrideEntry*> SortedEntries(
     const google::protobuf::Map<std::string, TaskNodeOverrides>& map) {
-  std::vector<std::string> keys;
-  keys.reserve(map.size());
-  for (const auto& [key, value] : map) keys.push_back(key);
-  std::sort(keys.begin(), keys.end());
-  return keys;
+  std::vector<const OverrideEntry*> entries;
+  entries.reserve(map.size());
+  for (const OverrideEntry& entry : map) entries.push_back(&entry);
+  std::sort(entries.begin(), entries.end(),
+            [](const OverrideEntry* a, const OverrideEntry* b) {
+              return a->first < b->first;
+            });
+  return entries;
 }
 
 void ValidateClosureDefaults(const ClosureWalk& walk,
@@ -266,9 +269,10 @@ void ValidateClosureDefaults(const ClosureWalk& walk,
   for (const Scope& scope : walk.scopes) {
     if (!seen.insert(scope.workflow).second) continue;
     const auto& defaults = scope.workflow->runtime_override_defaults();
-    for (const std::string& hook : SortedKeys(defaults)) {
+    for (const OverrideEntry* entry : SortedEntries(defaults)) {
+      const std::string& hook = entry->first;
       ValidateOverrideDocument(
-          defaults.at(hook),
+          entry->second,
           {absl::StrCat("workflow ", IdentifierString(scope.workflow->id()),
                         " runtime_override_defaults[", hook, "]"),
            v1::DECORATOR, hook, ""},

@@ -13,8 +13,12 @@
 
 namespace flyteoverride::resolver {
 
-// Map keys in sorted order, so that violations come out in a stable order.
-std::vector<std::string> SortedKeys(
+using OverrideEntry =
+    google::protobuf::MapPair<std::string, flyteidl::core::TaskNodeOverrides>;
+
+// A map's entries in key order, so that violations come out in a stable
+// order. Pointers into `map`: neither keys nor documents are copied.
+std::vector<const OverrideEntry*> SortedEntries(
     const google::protobuf::Map<std::string, flyteidl::core::TaskNodeOverrides>&
         map);
 
