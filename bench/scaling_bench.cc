@@ -159,8 +159,8 @@ int main(int argc, char** argv) {
       {"unknown hook names against as many hooks", 1'000, ManyUnknownHooks},
       {"map entries, one per hooked node", 1'000, ManyMapEntries},
   };
-  std::printf("%-46s %7s %10s %10s %7s %7s %11s\n", "case", "n", "cpu(n)",
-              "cpu(10n)", "ratio", "parse", "normalised");
+  std::printf("%-46s %7s %10s %10s %7s %7s\n", "case", "n", "cpu(n)",
+              "cpu(10n)", "ratio", "parse");
   int missed = 0;
   for (const Case& c : cases) {
     // An argument picks the cases whose names hold it (for a profiler).
@@ -168,22 +168,23 @@ int main(int argc, char** argv) {
     for (int n : {c.n, 10 * c.n}) {
       const Times t = Fastest(c.make(n), c.make(10 * n), limits);
       const double ratio = t.resolve_large / t.resolve_small;
+      // A parse of the same bytes is linear work: how much of the growth
+      // the machine adds (caches, memory) as the request grows.
       const double parse = t.parse_large / t.parse_small;
-      // The resolve's growth over a linear parse's growth on the same bytes,
-      // as if the parse had grown exactly 10x: caches and memory, which slow
-      // every pass over a larger request, weigh on both.
-      const double normalised = 10 * ratio / parse;
-      missed += normalised > kTarget;
-      std::printf("%-46s %7d %7.2f ms %7.2f ms %6.2fx %6.2fx %9.2fx %s\n",
-                  c.name, n, t.resolve_small * 1e3, t.resolve_large * 1e3,
-                  ratio, parse, normalised,
-                  normalised <= kTarget ? "PASS" : "MISS");
+      // Judged where the default limits admit both sizes; beyond them, the
+      // row shows what caches and memory add.
+      const bool judged = n == c.n;
+      missed += judged && ratio > kTarget;
+      std::printf("%-46s %7d %7.2f ms %7.2f ms %6.2fx %6.2fx %s\n", c.name, n,
+                  t.resolve_small * 1e3, t.resolve_large * 1e3, ratio, parse,
+                  !judged ? "(beyond the limits)"
+                  : ratio <= kTarget ? "PASS" : "MISS");
     }
   }
   // Sorting (provenance and output order) is n log n: from n to 10n that
   // alone is 10 * log(10n) / log(n). A quadratic path shows about 100x.
   std::printf(
-      "target: normalised time(10n) / time(n) <= %.0fx; an n log n step "
+      "target: time(10n) / time(n) <= %.0fx within the limits; an n log n step "
       "alone gives %.1fx to %.1fx, a quadratic one 100x\n",
       kTarget, 10 * std::log(100'000.0) / std::log(10'000.0),
       10 * std::log(10'000.0) / std::log(1'000.0));

@@ -184,6 +184,17 @@ void LeafSet::MarkBase() {
 }
 
 void LeafSet::Sort() {
+  auto by_key = [](const Leaf& a, const Leaf& b) { return a.key < b.key; };
+  if (leaves_.size() <= kScanned) {
+    std::sort(leaves_.begin(), leaves_.end(), by_key);
+  } else {
+    SortLarge();
+  }
+  if (index_.empty()) return;
+  for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
+}
+
+void LeafSet::SortLarge() {
   // Leaves are large: sorting their positions moves each leaf once, not
   // log n times.
   std::vector<uint32_t> order(leaves_.size());
@@ -195,8 +206,6 @@ void LeafSet::Sort() {
   sorted.reserve(leaves_.size());
   for (uint32_t i : order) sorted.push_back(std::move(leaves_[i]));
   leaves_ = std::move(sorted);
-  if (index_.empty()) return;
-  for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
 }
 
 }  // namespace flyteoverride::resolver

@@ -140,6 +140,8 @@ class LeafSet {
  private:
   Leaf* FindMutable(const LeafKey& key);
   void Shadow(Leaf& leaf);
+  // Sort for many leaves: positions sorted, each leaf moved once.
+  void SortLarge();
 
   // Up to this many leaves a scan beats hashing (a task's few dozen
   // leaves); past it look-ups go through index_.
