@@ -296,6 +296,8 @@ class ConfigReader {
     const Fields top = {
         {"server",
          Section({{"bind_address", Field(&c.bind_address, kString)},
+                  {"allow_insecure_remote",
+                   Field(&c.allow_insecure_remote, kBoolean)},
                   {"grpc_port", Field(&c.grpc_port, kInteger)},
                   {"http_port", Field(&c.http_port, kInteger)},
                   {"probe_port", Field(&c.probe_port, kInteger)},

@@ -52,6 +52,9 @@ absl::string_view DriverName(StorageConfig::Driver driver);
 
 struct Config {
   std::string bind_address = "127.0.0.1";
+  // Binding beyond loopback with neither TLS nor auth is refused unless
+  // this is set (a service mesh terminates mutual TLS in front).
+  bool allow_insecure_remote = false;
   int grpc_port = 8089;  // 0 = pick a free port (logged at start)
   int http_port = 8090;  // 0 = pick a free port (logged at start)
   // /healthz, /readyz and /metrics only, on threads API calls never hold.

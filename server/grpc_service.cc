@@ -1,5 +1,6 @@
 #include "server/grpc_service.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -38,6 +39,27 @@ absl::string_view Contiguous(const grpc::ByteBuffer& in,
   return *joined;
 }
 
+// The client certificate (mutual TLS) and the token headers of a call.
+CallCredentials CredentialsOf(const grpc::ServerContext& context,
+                              const std::vector<std::string>& headers) {
+  CallCredentials credentials;
+  if (const auto auth = context.auth_context()) {
+    for (const grpc::string_ref& pem :
+         auth->FindPropertyValues("x509_pem_cert")) {
+      credentials.peer_certificate_pem.assign(pem.data(), pem.size());
+    }
+  }
+  const auto& metadata = context.client_metadata();
+  for (const std::string& header : headers) {
+    const auto [begin, end] = metadata.equal_range(header);
+    for (auto it = begin; it != end; ++it) {
+      credentials.headers.emplace_back(
+          header, std::string(it->second.data(), it->second.size()));
+    }
+  }
+  return credentials;
+}
+
 }  // namespace
 
 template <typename Request, typename Response, typename Call>
@@ -45,6 +67,9 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
                                 const grpc::ByteBuffer* in,
                                 grpc::ByteBuffer* out, Call call) {
   Response response;
+  std::optional<Verdict> verdict;
+  CallScope scope;
+  std::string execution;
   const Outcome outcome = runner_->Run(
       rpc, "", DeadlineOf(context), [&](CallStats* stats, absl::Time deadline) {
         Request request;
@@ -54,10 +79,22 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
             ReadProto(Contiguous(*in, &slices, &joined), limits_, &request);
         if (!read.ok()) return read;
         if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
-          stats->execution = ExecutionName(request.execution_id());
+          execution = ExecutionName(request.execution_id());
+          stats->execution = execution;
         }
+        scope = ScopeOf(request);
+        verdict = authorizer_->Check(
+            authorizer_->enabled()
+                ? CredentialsOf(*context, authorizer_->token_headers())
+                : CallCredentials(),
+            rpc, scope, absl::Now());
+        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
         return call(request, deadline, stats).Deliver(&response);
       });
+  if (verdict.has_value()) {
+    authorizer_->Finish(*verdict, rpc, scope, execution, DigestOf(response),
+                        outcome, &response);
+  }
   if (!outcome.ok()) return ToGrpcStatus(outcome);
   grpc::Slice slice(encoding::DeterministicBytes(response));
   *out = grpc::ByteBuffer(&slice, 1);
@@ -81,8 +118,12 @@ void GrpcService::Add(const char* rpc, const char* path, Call call) {
 }
 
 GrpcService::GrpcService(const OverrideService* service, CallRunner* runner,
+                         const Authorizer* authorizer,
                          const RequestLimits& limits)
-    : service_(service), runner_(runner), limits_(limits) {
+    : service_(service),
+      runner_(runner),
+      authorizer_(authorizer),
+      limits_(limits) {
   // In the order of the service's declaration in resolver.proto.
   Add<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
       "InspectWorkflow", "/flyteoverride.v1.OverrideResolver/InspectWorkflow",

@@ -12,6 +12,7 @@
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/byte_buffer.h"
+#include "server/authorizer.h"
 #include "server/call_runner.h"
 #include "server/override_service.h"
 #include "server/request_limits.h"
@@ -22,8 +23,9 @@ namespace flyteoverride::server {
 // generated service. Thread-safe.
 class GrpcService final : public grpc::Service {
  public:
+  // Every call is let through by `authorizer` once its request is read.
   GrpcService(const OverrideService* service, CallRunner* runner,
-              const RequestLimits& limits);
+              const Authorizer* authorizer, const RequestLimits& limits);
 
  private:
   // Parses `in` as `Request`, runs `call` through the runner, writes the
@@ -39,6 +41,7 @@ class GrpcService final : public grpc::Service {
 
   const OverrideService* const service_;
   CallRunner* const runner_;
+  const Authorizer* const authorizer_;
   const RequestLimits limits_;
 };
 

@@ -20,8 +20,20 @@ namespace {
 constexpr char kJson[] = "application/json";
 
 HttpResponse Error(const Outcome& outcome) {
-  return {HttpStatusFor(outcome), kJson, HttpErrorBody(outcome),
-          RetryAfterSeconds(outcome)};
+  HttpResponse response{HttpStatusFor(outcome), kJson, HttpErrorBody(outcome),
+                        RetryAfterSeconds(outcome)};
+  // RFC 9110: a 401 names the scheme that would let the caller in.
+  if (outcome.status.code() == absl::StatusCode::kUnauthenticated)
+    response.www_authenticate = R"(Bearer realm="flyteoverride")";
+  return response;
+}
+
+// Over HTTP a caller presents bearer tokens only: the port carries no
+// client certificates.
+CallCredentials CredentialsOf(const HttpRequest& http) {
+  CallCredentials credentials;
+  credentials.headers = http.headers;
+  return credentials;
 }
 
 HttpResponse Json(const google::protobuf::Message& message) {
@@ -153,6 +165,9 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
                            Call call) const {
   Response response;
   google::protobuf::Value closure;
+  std::optional<Verdict> verdict;
+  CallScope scope;
+  std::string execution;
   // Reading the body is part of the call: a refused body is counted and logged.
   const Outcome outcome = runner_->Run(
       rpc, "", absl::InfiniteFuture(),
@@ -162,11 +177,20 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
         Outcome read = ParseBody(http.body, limits_, &request, &closure, &unknown);
         if (!read.ok()) return read;
         if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
-          stats->execution = ExecutionName(request.execution_id());
+          execution = ExecutionName(request.execution_id());
+          stats->execution = execution;
         }
+        scope = ScopeOf(request);
+        verdict = authorizer_->Check(CredentialsOf(http), rpc, scope,
+                                     absl::Now());
+        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
         return call(request, deadline, stats, std::move(unknown))
             .Deliver(&response);
       });
+  if (verdict.has_value()) {
+    authorizer_->Finish(*verdict, rpc, scope, execution, DigestOf(response),
+                        outcome, &response);
+  }
   if (!outcome.ok()) return Error(outcome);
   if constexpr (std::is_same_v<Response, v1::ResolveResponse>) {
     return ResolveJson(response, closure);
@@ -193,12 +217,21 @@ HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
   if (auto explain = http.query.find("explain"); explain != http.query.end())
     request.set_explain(explain->second == "true" || explain->second == "1");
   v1::GetResolvedResponse response;
-  const Outcome outcome =
-      runner_->Run("GetResolved", ExecutionName(request.execution_id()),
-                   absl::InfiniteFuture(), [&](CallStats* stats, absl::Time) {
-                     return service_->GetResolved(request, stats)
-                         .Deliver(&response);
-                   });
+  const std::string execution = ExecutionName(request.execution_id());
+  const CallScope scope = ScopeOf(request);
+  std::optional<Verdict> verdict;
+  const Outcome outcome = runner_->Run(
+      "GetResolved", execution, absl::InfiniteFuture(),
+      [&](CallStats* stats, absl::Time) {
+        verdict = authorizer_->Check(CredentialsOf(http), "GetResolved", scope,
+                                     absl::Now());
+        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
+        return service_->GetResolved(request, stats).Deliver(&response);
+      });
+  if (verdict.has_value()) {
+    authorizer_->Finish(*verdict, "GetResolved", scope, execution,
+                        DigestOf(response), outcome, &response);
+  }
   return outcome.ok() ? Json(response) : Error(outcome);
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/authorizer.h"
 #include "server/call_runner.h"
 #include "server/http_server.h"
 #include "server/metrics.h"
@@ -25,12 +26,14 @@ class HttpApi {
   // clients only).
   HttpApi(const OverrideService* service, CallRunner* runner,
           const Registry* registry, const std::atomic<bool>* serving,
-          bool serve_api, const RequestLimits& limits = {})
+          bool serve_api, const Authorizer* authorizer,
+          const RequestLimits& limits = {})
       : service_(service),
         runner_(runner),
         registry_(registry),
         serving_(serving),
         serve_api_(serve_api),
+        authorizer_(authorizer),
         limits_(limits) {}
 
   // Serves on `options.address:options.port`; returns the bound port.
@@ -56,6 +59,7 @@ class HttpApi {
   const Registry* const registry_;
   const std::atomic<bool>* const serving_;
   const bool serve_api_;
+  const Authorizer* const authorizer_;
   const RequestLimits limits_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<HttpServer> probes_;

@@ -120,6 +120,10 @@ struct HttpCallbacks {
     if (reply.close_connection) {
       MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
     }
+    if (!reply.www_authenticate.empty()) {
+      MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                              reply.www_authenticate.c_str());
+    }
     if (reply.retry_after_seconds > 0) {
       MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
                               std::to_string(reply.retry_after_seconds).c_str());
@@ -145,6 +149,12 @@ struct HttpCallbacks {
           connection, MHD_GET_ARGUMENT_KIND,
           reinterpret_cast<MHD_KeyValueIterator>(&CollectQuery),
           &exchange->request);
+      for (const std::string& name : server->options_.headers) {
+        if (const char* value = MHD_lookup_connection_value(
+                connection, MHD_HEADER_KIND, name.c_str())) {
+          exchange->request.headers.emplace_back(name, value);
+        }
+      }
       *state = exchange;
       if (Connection* open = ConnectionOf(connection))
         open->Await(server->options_.body_timeout);

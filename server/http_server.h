@@ -9,6 +9,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
@@ -24,6 +26,8 @@ struct HttpRequest {
   std::string method;
   std::string path;
   std::map<std::string, std::string> query;
+  // (lowercase name, value) of the headers HttpServerOptions::headers names.
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
 };
 
@@ -32,6 +36,7 @@ struct HttpResponse {
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
   int retry_after_seconds = 0;  // a Retry-After header when positive
+  std::string www_authenticate;  // a WWW-Authenticate header when set
   bool close_connection = false;  // "Connection: close", then close
 };
 
@@ -60,6 +65,9 @@ struct HttpServerOptions {
   // with "Connection: close", so that one client cannot hold a connection
   // (and its share of the limits) for ever.
   int max_requests_per_connection = 1000;
+  // Request headers handed to the handler (lowercase names); others are
+  // not read.
+  std::vector<std::string> headers;
 };
 
 struct Exchange;    // one request's state (http_server.cc)

@@ -163,6 +163,7 @@ int main(int argc, char** argv) {
   int signal = 0;
   while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
     LogEvent(spdlog::level::info, "signal", {{"signal", "SIGHUP"}});
+    (*server)->ReloadKeys();
     if (reloader) {
       (void)reloader->Reload();  // a refused file is logged and counted
     } else {

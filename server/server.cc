@@ -51,10 +51,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 
 }  // namespace
 
-Server::Server(const config::Config& config, std::unique_ptr<storage::Store> store)
+Server::Server(const config::Config& config, std::unique_ptr<storage::Store> store,
+               std::unique_ptr<Authorizer> authorizer)
     : config_(config),
       policy_(config.policy),
-      admission_(config.max_concurrent_calls, config.max_queued_calls) {
+      admission_(config.max_concurrent_calls, config.max_queued_calls),
+      authorizer_(std::move(authorizer)) {
   RegisterBuildInfo(registry_, "0.1.0", "dev");
   store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
   ServiceOptions options;
@@ -88,28 +90,42 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
   request_limits.max_message_depth = 4 * config.max_nesting_depth + 32;
   request_limits.max_elements =
       static_cast<size_t>(config.max_request_elements);
-  grpc_service_ = std::make_unique<GrpcService>(service_.get(), runner_.get(),
-                                                request_limits);
-  http_ = std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
-                                    &serving_,
-                                    /*serve_api=*/!config.tls.enabled(),
-                                    request_limits);
+  grpc_service_ = std::make_unique<GrpcService>(
+      service_.get(), runner_.get(), authorizer_.get(), request_limits);
+  http_ = std::make_unique<HttpApi>(
+      service_.get(), runner_.get(), &registry_, &serving_,
+      /*serve_api=*/!config.tls.enabled(), authorizer_.get(), request_limits);
 }
 
 Server::~Server() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::Config& config, std::unique_ptr<storage::Store> store) {
-  // Read and checked, not yet enforced: starting would let an operator
-  // believe callers are kept out.
-  if (config.auth.enabled || !config.secret_environment.empty()) {
-    return absl::FailedPreconditionError(
-        "the auth: section and secret_environment are checked but not yet "
-        "enforced by this build; remove them and keep callers out with "
-        "mutual TLS (docs/configuration.md, \"auth\")");
+  // Anyone who reaches a port beyond loopback could read and write every
+  // record: that takes TLS, auth, or the operator's word that a mesh
+  // stands in front.
+  const bool loopback = config.bind_address == "127.0.0.1" ||
+                        config.bind_address == "localhost" ||
+                        config.bind_address == "::1";
+  if (!loopback && !config.tls.enabled() && !config.auth.enabled) {
+    if (!config.allow_insecure_remote) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "server.bind_address ", config.bind_address,
+          " is reachable beyond this host, with neither tls nor auth "
+          "configured; configure one, or set server.allow_insecure_remote: "
+          "true when a service mesh terminates mutual TLS in front "
+          "(docs/security.md)"));
+    }
+    LogEvent(spdlog::level::warn, "insecure remote",
+             {{"bind_address", config.bind_address},
+              {"reason", "server.allow_insecure_remote: plaintext, no auth"}});
   }
+  auto authorizer =
+      Authorizer::Create(config.auth, config.secret_environment);
+  if (!authorizer.ok()) return authorizer.status();
   MakeSerializationDeterministic();
-  std::unique_ptr<Server> server(new Server(config, std::move(store)));
+  std::unique_ptr<Server> server(
+      new Server(config, std::move(store), *std::move(authorizer)));
   auto credentials = Credentials(config.tls);
   if (!credentials.ok()) return credentials.status();
 
@@ -167,6 +183,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       static_cast<size_t>(config.max_request_bytes_in_flight);
   http.threads = 4;
   http.max_connections_per_client = config.max_connections_per_client;
+  http.headers = server->authorizer_->token_headers();
   // A client that sends headers (or a body) and stalls holds a connection
   // only this long.
   http.idle_timeout_seconds = 10;
@@ -205,6 +222,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                : config.tls.enabled() ? "on"
                                       : "off"}});
   return server;
+}
+
+void Server::ReloadKeys() {
+  if (!config_.auth.enabled || !config_.auth.jwt.has_value()) return;
+  const absl::Status reloaded = authorizer_->ReloadKeys();
+  LogEvent(reloaded.ok() ? spdlog::level::info : spdlog::level::err,
+           reloaded.ok() ? "jwks reloaded" : "jwks reload refused",
+           {{"file", config_.auth.jwt->jwks_file},
+            {"error", std::string(reloaded.message())}});
 }
 
 void Server::Shutdown() {

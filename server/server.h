@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
 #include "server/admission.h"
+#include "server/authorizer.h"
 #include "server/call_runner.h"
 #include "config/config.h"
 #include "server/grpc_service.h"
@@ -37,12 +38,17 @@ class Server {
   PolicyHolder* policy() { return &policy_; }
   Registry* registry() { return &registry_; }
 
+  // Re-reads auth.jwt's key file (SIGHUP); a file that fails keeps the keys
+  // in use, and is logged.
+  void ReloadKeys();
+
   // Health and /readyz turn NOT_SERVING, new calls are refused, in-flight
   // calls get up to the configured grace period, then everything stops.
   void Shutdown();
 
  private:
-  explicit Server(const config::Config& config, std::unique_ptr<storage::Store> store);
+  Server(const config::Config& config, std::unique_ptr<storage::Store> store,
+         std::unique_ptr<Authorizer> authorizer);
 
   const config::Config config_;
   std::unique_ptr<storage::Store> store_;
@@ -51,6 +57,7 @@ class Server {
   Admission admission_;
   std::atomic<bool> serving_{false};
   std::atomic<bool> stop_all_{false};  // the shutdown grace has passed
+  std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<OverrideService> service_;
   std::unique_ptr<CallRunner> runner_;
   std::unique_ptr<GrpcService> grpc_service_;

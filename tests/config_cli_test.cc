@@ -74,13 +74,17 @@ INSTANTIATE_TEST_SUITE_P(
                  {},
                  "logging.level"},
         BadStart{"missing_file", nullptr, {}, "missing_file.yaml"},
-        BadStart{"auth_not_yet_enforced",
+        BadStart{"auth_keys_unreadable",
                  "auth:\n  jwt: {issuer: \"https://idp\", audience: \"a\", "
                  "jwks_file: /nonexistent/jwks.json}\n"
                  "  rules:\n    - {name: r, principals: [x], allow: [Resolve]}\n"
                  "storage:\n  driver: memory\n",
                  {},
-                 "not yet enforced"},
+                 "/nonexistent/jwks.json cannot be read"},
+        BadStart{"insecure_remote",
+                 "server:\n  bind_address: 0.0.0.0\nstorage:\n  driver: memory\n",
+                 {},
+                 "server.allow_insecure_remote"},
         BadStart{"bad_port_flag", "", {"--grpc-port", "eighty"}, "--grpc-port"},
         BadStart{"unreadable_tls_files",
                  "tls:\n  cert_file: /nonexistent/tls.crt\n"

@@ -98,7 +98,11 @@ HttpResult Exchange(int port, const std::string& bytes,
     return result;
   }
   const size_t blank = response.find("\r\n\r\n");
-  if (blank != std::string::npos) result.body = response.substr(blank + 4);
+  if (blank != std::string::npos) {
+    const size_t first_line = response.find("\r\n");
+    result.headers = response.substr(first_line + 2, blank - first_line - 2);
+    result.body = response.substr(blank + 4);
+  }
   return result;
 }
 
@@ -107,6 +111,15 @@ HttpResult Exchange(int port, const std::string& bytes,
 std::string TmpDir() {
   const char* dir = std::getenv("TEST_TMPDIR");
   return dir != nullptr ? dir : "/tmp";
+}
+
+std::string CertificateScript(const std::string& commands) {
+  char here[4096];
+  const std::string functions =
+      getcwd(here, sizeof here) != nullptr
+          ? absl::StrCat(here, "/tests/certificates.sh")
+          : "tests/certificates.sh";
+  return absl::StrCat("set -e\n. ", functions, "\n", commands);
 }
 
 bool WriteFile(const std::string& path, const std::string& text) {
@@ -208,10 +221,13 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout) {
 
 HttpResult HttpCall(int port, const std::string& method,
                     const std::string& target, const std::string& body,
-                    absl::Duration timeout) {
+                    absl::Duration timeout,
+                    const std::vector<std::string>& headers) {
   std::string request =
       absl::StrCat(method, " ", target, " HTTP/1.1\r\nHost: 127.0.0.1:", port,
                    "\r\nConnection: close\r\n");
+  for (const std::string& header : headers)
+    absl::StrAppend(&request, header, "\r\n");
   if (method == "POST" || !body.empty()) {
     absl::StrAppend(&request,
                     "Content-Type: application/json\r\nContent-Length: ",

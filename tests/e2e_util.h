@@ -25,6 +25,11 @@ std::string TmpDir();
 // Writes `text` to `path`; false on failure.
 bool WriteFile(const std::string& path, const std::string& text);
 
+// A shell script that sources tests/certificates.sh (key, ca, leaf,
+// expired_leaf) from the runfiles, then runs `commands`. Needs
+// //tests:certificates.sh in the test's data.
+std::string CertificateScript(const std::string& commands);
+
 // A gRPC deadline `timeout` from now.
 std::chrono::system_clock::time_point DeadlineIn(absl::Duration timeout);
 
@@ -50,11 +55,14 @@ bool WaitFor(const std::function<bool()>& condition, absl::Duration timeout);
 // A minimal HTTP/1.1 client over loopback (Connection: close).
 struct HttpResult {
   int status = 0;  // 0: no response (connection failed or closed early)
+  std::string headers;  // the header lines as sent, status line excluded
   std::string body;
 };
+// `headers`: extra request header lines ("Authorization: Bearer ...").
 HttpResult HttpCall(int port, const std::string& method,
                     const std::string& target, const std::string& body = "",
-                    absl::Duration timeout = absl::Seconds(10));
+                    absl::Duration timeout = absl::Seconds(10),
+                    const std::vector<std::string>& headers = {});
 // Sends `bytes` as they are and reads the answer, for malformed requests.
 HttpResult HttpRaw(int port, const std::string& bytes,
                    absl::Duration timeout = absl::Seconds(10));

@@ -29,27 +29,14 @@ class KeepGrpc : public testing::Environment {
 const testing::Environment* const kKeepGrpc =
     testing::AddGlobalTestEnvironment(new KeepGrpc);
 
-// P-256 keys: quick to make. Every certificate lives one day.
-constexpr char kMakeCertificates[] = R"(set -e
-key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null; }
-ca() {  # NAME
-  key $1.key
-  openssl req -x509 -new -key $1.key -out $1.crt -days 1 -subj "/CN=$1" \
-    -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
-}
-leaf() {  # NAME CA EXTENSIONS
-  key $1.key
-  openssl req -new -key $1.key -out $1.csr -subj "/CN=$1"
-  printf '%s\n' "$3" > $1.ext
-  openssl x509 -req -in $1.csr -CA $2.crt -CAkey $2.key -CAcreateserial \
-    -out $1.crt -days 1 -extfile $1.ext 2>/dev/null
-}
+// Sourced after tests/certificates.sh, in the test's own directory.
+constexpr char kMakeCertificates[] = R"(
 ca ca
 ca rogue-ca
-leaf server ca "subjectAltName=IP:127.0.0.1,DNS:localhost
+leaf server ca server "subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth"
-leaf client ca "extendedKeyUsage=clientAuth"
-leaf rogue-client rogue-ca "extendedKeyUsage=clientAuth"
+leaf client ca client "extendedKeyUsage=clientAuth"
+leaf rogue-client rogue-ca rogue-client "extendedKeyUsage=clientAuth"
 )";
 
 class TlsTest : public testing::Test {
@@ -57,7 +44,7 @@ class TlsTest : public testing::Test {
   static void SetUpTestSuite() {
     dir_ = new std::string(absl::StrCat(TmpDir(), "/tls"));
     const std::string script = absl::StrCat(*dir_, ".sh");
-    ASSERT_TRUE(WriteFile(script, kMakeCertificates));
+    ASSERT_TRUE(WriteFile(script, CertificateScript(kMakeCertificates)));
     const std::string command =
         absl::StrCat("mkdir -p ", *dir_, " && cd ", *dir_, " && sh ", script,
                      " >", *dir_, "/openssl.log 2>&1");
