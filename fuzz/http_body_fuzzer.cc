@@ -50,7 +50,7 @@ struct Api {
   std::unique_ptr<server::Authorizer> authorizer =
       server::Authorizer::Create({}, {}).value();
   server::HttpApi api{&service, &runner, &registry, &serving,
-                      /*serve_api=*/true, authorizer.get()};
+                      authorizer.get()};
 
   Api() {
     v1::ResolveRequest request;

@@ -23,6 +23,7 @@ packages=(
   libre2-dev
   libssl-dev
   libmicrohttpd-dev
+  libgnutls28-dev
   curl
   openssl
   prometheus

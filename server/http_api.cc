@@ -28,12 +28,9 @@ HttpResponse Error(const Outcome& outcome) {
   return response;
 }
 
-// Over HTTP a caller presents bearer tokens only: the port carries no
-// client certificates.
+// Bearer tokens, and over mutual TLS the verified client certificate.
 CallCredentials CredentialsOf(const HttpRequest& http) {
-  CallCredentials credentials;
-  credentials.headers = http.headers;
-  return credentials;
+  return {http.peer_certificate_pem, http.headers};
 }
 
 HttpResponse Json(const google::protobuf::Message& message) {
@@ -258,11 +255,6 @@ HttpResponse HttpApi::Handle(const HttpRequest& http) const {
   const bool get = http.method == "GET";
   const bool post = http.method == "POST";
   if (std::optional<HttpResponse> probe = HandleProbe(http)) return *probe;
-  if (!serve_api_ && absl::StartsWith(http.path, "/v1/")) {
-    return Error(
-        absl::PermissionDeniedError("TLS is configured: the API is served over "
-                                    "gRPC with TLS, not over plaintext HTTP"));
-  }
   if (post && http.path == "/v1/inspect") {
     return Post<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
         http, "InspectWorkflow",

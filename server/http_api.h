@@ -21,18 +21,14 @@ namespace flyteoverride::server {
 // Thread-safe routing; Start and Stop from one thread.
 class HttpApi {
  public:
-  // Without `serve_api`, only probes and /metrics are served: the JSON API
-  // answers 403 (with TLS configured, the API is for authenticated gRPC
-  // clients only).
+  // Every API call is let through by `authorizer` once its request is read.
   HttpApi(const OverrideService* service, CallRunner* runner,
           const Registry* registry, const std::atomic<bool>* serving,
-          bool serve_api, const Authorizer* authorizer,
-          const RequestLimits& limits = {})
+          const Authorizer* authorizer, const RequestLimits& limits = {})
       : service_(service),
         runner_(runner),
         registry_(registry),
         serving_(serving),
-        serve_api_(serve_api),
         authorizer_(authorizer),
         limits_(limits) {}
 
@@ -58,7 +54,6 @@ class HttpApi {
   CallRunner* const runner_;
   const Registry* const registry_;
   const std::atomic<bool>* const serving_;
-  const bool serve_api_;
   const Authorizer* const authorizer_;
   const RequestLimits limits_;
   std::unique_ptr<HttpServer> http_;

@@ -1,6 +1,8 @@
 #include "server/http_server.h"
 
 #include <arpa/inet.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -20,6 +22,7 @@ struct Exchange {
   HttpRequest request;
   bool too_large = false;
   bool at_capacity = false;
+  bool refused = false;  // no client certificate of the client CA
   size_t reserved = 0;  // bytes of the in-flight budget this body holds
 };
 
@@ -49,6 +52,38 @@ Connection* ConnectionOf(MHD_Connection* connection) {
       connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
   return info == nullptr ? nullptr
                          : static_cast<Connection*>(info->socket_context);
+}
+
+// The client certificate of a TLS connection as PEM, once GnuTLS has
+// verified it against the trusted client CA (chain, dates); empty when
+// there is none or it does not verify. libmicrohttpd asks for the
+// certificate but leaves judging it to the application.
+std::string VerifiedClientCertificate(MHD_Connection* connection) {
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(
+      connection, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+  if (info == nullptr || info->tls_session == nullptr) return "";
+  auto session = static_cast<gnutls_session_t>(info->tls_session);
+  unsigned int status = 0;
+  unsigned int count = 0;
+  if (gnutls_certificate_verify_peers2(session, &status) != GNUTLS_E_SUCCESS ||
+      status != 0) {
+    return "";
+  }
+  const gnutls_datum_t* chain = gnutls_certificate_get_peers(session, &count);
+  if (chain == nullptr || count == 0) return "";
+  gnutls_x509_crt_t certificate;
+  if (gnutls_x509_crt_init(&certificate) != GNUTLS_E_SUCCESS) return "";
+  std::string pem;
+  gnutls_datum_t out{};
+  if (gnutls_x509_crt_import(certificate, &chain[0], GNUTLS_X509_FMT_DER) ==
+          GNUTLS_E_SUCCESS &&
+      gnutls_x509_crt_export2(certificate, GNUTLS_X509_FMT_PEM, &out) ==
+          GNUTLS_E_SUCCESS) {
+    pem.assign(reinterpret_cast<const char*>(out.data), out.size);
+    gnutls_free(out.data);
+  }
+  gnutls_x509_crt_deinit(certificate);
+  return pem;
 }
 
 // True when `fd` is still the socket `connection` was accepted on: the
@@ -149,6 +184,12 @@ struct HttpCallbacks {
           connection, MHD_GET_ARGUMENT_KIND,
           reinterpret_cast<MHD_KeyValueIterator>(&CollectQuery),
           &exchange->request);
+      if (!server->options_.tls_client_ca_pem.empty()) {
+        exchange->request.peer_certificate_pem =
+            VerifiedClientCertificate(connection);
+        if (exchange->request.peer_certificate_pem.empty())
+          exchange->refused = true;
+      }
       for (const std::string& name : server->options_.headers) {
         if (const char* value = MHD_lookup_connection_value(
                 connection, MHD_HEADER_KIND, name.c_str())) {
@@ -191,6 +232,7 @@ struct HttpCallbacks {
     }
     if (Connection* open = ConnectionOf(connection))
       open->Await(absl::InfiniteDuration());  // answering is not the client's
+    if (exchange->refused) return Send(connection, NoClientCertificate());
     if (exchange->at_capacity) return Send(connection, AtCapacity());
     if (exchange->too_large) return Send(connection, TooLarge(server->options_));
     HttpResponse reply = server->handler_(exchange->request);
@@ -205,6 +247,12 @@ struct HttpCallbacks {
                 R"({"code":8,"status":"RESOURCE_EXHAUSTED","message":"the body )",
                 R"(is larger than the server's limit of )",
                 options.max_body_bytes, R"( bytes"})")};
+  }
+
+  static HttpResponse NoClientCertificate() {
+    return {401, "application/json",
+            R"({"code":16,"status":"UNAUTHENTICATED","message":"mutual TLS: )"
+            R"(present a client certificate the server's client CA signed"})"};
   }
 
   static HttpResponse AtCapacity() {
@@ -239,16 +287,30 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(
         "HTTP bind address \"", options.address, "\" is not an IPv4 address"));
   }
   // One thread is the polling thread itself: a pool of one is refused with
-  // a warning.
-  MHD_OptionItem pool[] = {
-      {options.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
-       options.threads, nullptr},
-      {MHD_OPTION_END, 0, nullptr}};
+  // a warning. The TLS texts are the server's own copies, which outlive the
+  // daemon.
+  std::vector<MHD_OptionItem> extra;
+  if (options.threads > 1) {
+    extra.push_back({MHD_OPTION_THREAD_POOL_SIZE, options.threads, nullptr});
+  }
+  unsigned int flags =
+      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+  if (!options.tls_cert_pem.empty()) {
+    flags |= MHD_USE_TLS;
+    extra.push_back({MHD_OPTION_HTTPS_MEM_KEY, 0,
+                     const_cast<char*>(server->options_.tls_key_pem.c_str())});
+    extra.push_back({MHD_OPTION_HTTPS_MEM_CERT, 0,
+                     const_cast<char*>(server->options_.tls_cert_pem.c_str())});
+    if (!options.tls_client_ca_pem.empty()) {
+      extra.push_back({MHD_OPTION_HTTPS_MEM_TRUST, 0,
+                       const_cast<char*>(server->options_.tls_client_ca_pem.c_str())});
+    }
+  }
+  extra.push_back({MHD_OPTION_END, 0, nullptr});
   server->daemon_ = MHD_start_daemon(
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG,
-      static_cast<uint16_t>(options.port), nullptr, nullptr,
+      flags, static_cast<uint16_t>(options.port), nullptr, nullptr,
       &HttpCallbacks::Access, server.get(), MHD_OPTION_SOCK_ADDR, &address,
-      MHD_OPTION_ARRAY, pool,
+      MHD_OPTION_ARRAY, extra.data(),
       MHD_OPTION_CONNECTION_LIMIT,
       static_cast<unsigned>(options.max_connections),
       MHD_OPTION_PER_IP_CONNECTION_LIMIT,

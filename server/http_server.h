@@ -28,6 +28,9 @@ struct HttpRequest {
   std::map<std::string, std::string> query;
   // (lowercase name, value) of the headers HttpServerOptions::headers names.
   std::vector<std::pair<std::string, std::string>> headers;
+  // Over mutual TLS: the client's certificate, verified against the client
+  // CA, as PEM.
+  std::string peer_certificate_pem;
   std::string body;
 };
 
@@ -68,6 +71,12 @@ struct HttpServerOptions {
   // Request headers handed to the handler (lowercase names); others are
   // not read.
   std::vector<std::string> headers;
+  // HTTPS when set (PEM text, not paths). With a client CA too, every
+  // request must come with a client certificate it signed: others are
+  // answered 401 before the handler runs.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  std::string tls_client_ca_pem;
 };
 
 struct Exchange;    // one request's state (http_server.cc)

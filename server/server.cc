@@ -92,9 +92,9 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
       static_cast<size_t>(config.max_request_elements);
   grpc_service_ = std::make_unique<GrpcService>(
       service_.get(), runner_.get(), authorizer_.get(), request_limits);
-  http_ = std::make_unique<HttpApi>(
-      service_.get(), runner_.get(), &registry_, &serving_,
-      /*serve_api=*/!config.tls.enabled(), authorizer_.get(), request_limits);
+  http_ = std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
+                                    &serving_, authorizer_.get(),
+                                    request_limits);
 }
 
 Server::~Server() { Shutdown(); }
@@ -184,6 +184,20 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   http.threads = 4;
   http.max_connections_per_client = config.max_connections_per_client;
   http.headers = server->authorizer_->token_headers();
+  // The API speaks HTTPS with the gRPC port's certificate, and asks for a
+  // client certificate of the same CA.
+  if (config.tls.enabled()) {
+    const std::pair<const std::string*, std::string*> files[] = {
+        {&config.tls.cert_file, &http.tls_cert_pem},
+        {&config.tls.key_file, &http.tls_key_pem},
+        {&config.tls.client_ca_file, &http.tls_client_ca_pem}};
+    for (const auto& [path, pem] : files) {
+      if (path->empty()) continue;
+      absl::StatusOr<std::string> text = ReadPem(*path);
+      if (!text.ok()) return text.status();
+      *pem = *std::move(text);
+    }
+  }
   // A client that sends headers (or a body) and stalls holds a connection
   // only this long.
   http.idle_timeout_seconds = 10;

@@ -503,5 +503,25 @@ TEST_F(AuthTest, TheHttpApiIsProtectedTheSameWay) {
   EXPECT_EQ(recorded.status, 200) << recorded.body.substr(0, 300);
 }
 
+// With TLS the HTTP API is HTTPS, and a client certificate names the caller
+// there as on gRPC.
+TEST_F(AuthTest, OverHttpsTheClientCertificateNamesTheCaller) {
+  const int port = grpc_->http_port();
+  const std::string read = "/v1/executions/ml-proj/development/e1";
+  auto as = [&](const std::string& who) {
+    return HttpsCall(port, "GET", read, "", File("ca.crt"), File(who + ".crt"),
+                     File(who + ".key"));
+  };
+  const HttpResult propeller = as("propeller");
+  EXPECT_EQ(propeller.status, 200) << propeller.body;
+  EXPECT_THAT(propeller.body, HasSubstr("s3cret"));
+  const HttpResult admin = as("admin");
+  EXPECT_EQ(admin.status, 200) << admin.body;
+  EXPECT_THAT(admin.body, testing::Not(HasSubstr("s3cret")));
+  EXPECT_EQ(as("stranger").status, 403);
+  EXPECT_EQ(HttpsCall(port, "GET", read, "", File("ca.crt"), "", "").status,
+            401);
+}
+
 }  // namespace
 }  // namespace flyteoverride::tests

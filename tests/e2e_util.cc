@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -235,6 +237,34 @@ HttpResult HttpCall(int port, const std::string& method,
   }
   absl::StrAppend(&request, "\r\n", body);
   return Exchange(port, request, timeout);
+}
+
+HttpResult HttpsCall(int port, const std::string& method,
+                     const std::string& target, const std::string& body,
+                     const std::string& ca_file, const std::string& cert_file,
+                     const std::string& key_file) {
+  const std::string out = absl::StrCat(TmpDir(), "/https-body-", getpid());
+  const std::string in = out + ".in";
+  HttpResult result;
+  if (!WriteFile(in, body)) return result;
+  std::string command = absl::StrCat(
+      "curl -s --max-time 10 -o ", out, " -w '%{http_code}' -X ", method,
+      " --cacert ", ca_file, " -H 'Content-Type: application/json'");
+  if (!body.empty()) absl::StrAppend(&command, " --data-binary @", in);
+  if (!cert_file.empty()) {
+    absl::StrAppend(&command, " --cert ", cert_file, " --key ", key_file);
+  }
+  absl::StrAppend(&command, " 'https://127.0.0.1:", port, target, "'");
+  FILE* curl = popen(command.c_str(), "r");
+  if (curl == nullptr) return result;
+  char code[16] = {0};
+  const size_t n = std::fread(code, 1, sizeof code - 1, curl);
+  pclose(curl);
+  if (!absl::SimpleAtoi(absl::string_view(code, n), &result.status))
+    result.status = 0;
+  std::ifstream file(out, std::ios::binary);
+  result.body.assign(std::istreambuf_iterator<char>(file), {});
+  return result;
 }
 
 HttpResult HttpRaw(int port, const std::string& bytes, absl::Duration timeout) {

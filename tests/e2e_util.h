@@ -63,6 +63,12 @@ HttpResult HttpCall(int port, const std::string& method,
                     const std::string& target, const std::string& body = "",
                     absl::Duration timeout = absl::Seconds(10),
                     const std::vector<std::string>& headers = {});
+// The same over HTTPS, by curl: the server's certificate checked against
+// `ca_file`, and a client certificate when `cert_file` is set.
+HttpResult HttpsCall(int port, const std::string& method,
+                     const std::string& target, const std::string& body,
+                     const std::string& ca_file, const std::string& cert_file,
+                     const std::string& key_file);
 // Sends `bytes` as they are and reads the answer, for malformed requests.
 HttpResult HttpRaw(int port, const std::string& bytes,
                    absl::Duration timeout = absl::Seconds(10));

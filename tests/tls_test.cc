@@ -127,23 +127,30 @@ TEST_F(TlsTest, TlsWithoutClientCaServesClientsWithoutCertificates) {
 // port does not do TLS yet (server/http_server.cc starts libmicrohttpd
 // without MHD_USE_TLS): with mutual TLS configured, the JSON API is open to
 // any plaintext client there. Enable once the HTTP listener does TLS.
-TEST_F(TlsTest, WithTlsThePlaintextHttpPortServesProbesButNotTheApi) {
+// With TLS the API port speaks HTTPS with the same certificate, and under
+// mutual TLS wants a client certificate of the same CA; the probe port stays
+// plaintext.
+TEST_F(TlsTest, WithTlsTheHttpApiIsServedOverHttps) {
   Start(/*mutual=*/true);
-  const HttpResult api = HttpCall(server_->http_port(), "GET",
-                                  "/v1/executions/flytesnacks/development/any",
-                                  "", absl::Seconds(5));
-  EXPECT_EQ(api.status, 403) << api.body;
-  const HttpResult resolve = HttpCall(server_->http_port(), "POST",
-                                      "/v1/resolve", "{}", absl::Seconds(5));
-  EXPECT_EQ(resolve.status, 403) << resolve.body;
-  EXPECT_EQ(
-      HttpCall(server_->http_port(), "GET", "/readyz", "", absl::Seconds(5))
-          .status,
-      200);
-  EXPECT_EQ(
-      HttpCall(server_->http_port(), "GET", "/metrics", "", absl::Seconds(5))
-          .status,
-      200);
+  const int port = server_->http_port();
+  const std::string read = "/v1/executions/flytesnacks/development/any";
+  const HttpResult client = HttpsCall(port, "GET", read, "", File("ca.crt"),
+                                      File("client.crt"), File("client.key"));
+  EXPECT_EQ(client.status, 404) << client.body;  // judged: no such record
+  const HttpResult anonymous =
+      HttpsCall(port, "GET", read, "", File("ca.crt"), "", "");
+  EXPECT_EQ(anonymous.status, 401) << anonymous.body;
+  const HttpResult rogue =
+      HttpsCall(port, "GET", read, "", File("ca.crt"), File("rogue-client.crt"),
+                File("rogue-client.key"));
+  EXPECT_NE(rogue.status, 404) << rogue.body;
+  EXPECT_NE(rogue.status, 200) << rogue.body;
+  // Plaintext gets no HTTP answer from the TLS port.
+  EXPECT_EQ(HttpCall(port, "GET", read, "", absl::Seconds(5)).status, 0);
+  EXPECT_EQ(HttpCall(server_->probe_port(), "GET", "/readyz", "",
+                     absl::Seconds(5))
+                .status,
+            200);
 }
 
 }  // namespace
