@@ -4,7 +4,9 @@
 // clients with a SPIFFE URI, a DNS name or only a CN, a client of another
 // CA and an expired one); tokens are signed here with keys made here.
 #include <cstdlib>
+#include <algorithm>
 #include <map>
+#include <sstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,6 +23,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "server/server.h"
+#include "spdlog/sinks/ostream_sink.h"
+#include "spdlog/spdlog.h"
 #include "storage/sqlite_store.h"
 #include "tests/e2e_server.h"
 #include "tests/e2e_util.h"
@@ -521,6 +525,32 @@ TEST_F(AuthTest, OverHttpsTheClientCertificateNamesTheCaller) {
   EXPECT_EQ(as("stranger").status, 403);
   EXPECT_EQ(HttpsCall(port, "GET", read, "", File("ca.crt"), "", "").status,
             401);
+}
+
+// A record read leaves one audit line naming who, under which rule, what
+// and how it ended; never a value.
+TEST_F(AuthTest, ReadsAndWritesLeaveAnAuditLineWithoutValues) {
+  std::ostringstream lines;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines);
+  spdlog::default_logger()->sinks().push_back(sink);
+  std::string plain;
+  SecretAsReadBy(Stub("propeller").get(), "", &plain);
+  const Row refused{"", "stranger", "", kGet, "ml-proj", "development", D};
+  Call(Stub("stranger").get(), refused, "", 0);
+  spdlog::default_logger()->flush();
+  auto& sinks = spdlog::default_logger()->sinks();
+  sinks.erase(std::find(sinks.begin(), sinks.end(), sink));
+  const std::string log = lines.str();
+  EXPECT_THAT(log, HasSubstr("audit"));
+  EXPECT_THAT(log, HasSubstr(
+                       "principal=spiffe://cluster.local/ns/flyte/sa/flytepropeller "
+                       "rule=propeller rpc=GetResolved "
+                       "execution=ml-proj/development/e1"));
+  EXPECT_THAT(log, HasSubstr("outcome=OK"));
+  EXPECT_THAT(log, HasSubstr("principal=spiffe://cluster.local/ns/other/sa/x "
+                             "rpc=GetResolved"));
+  EXPECT_THAT(log, HasSubstr("outcome=PERMISSION_DENIED"));
+  EXPECT_THAT(log, testing::Not(HasSubstr("s3cret")));
 }
 
 }  // namespace
