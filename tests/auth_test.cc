@@ -29,6 +29,7 @@
 #include "tests/e2e_server.h"
 #include "tests/e2e_util.h"
 #include "tools/inputs.h"
+#include "tools/remote.h"
 
 namespace flyteoverride::tests {
 namespace {
@@ -525,6 +526,29 @@ TEST_F(AuthTest, OverHttpsTheClientCertificateNamesTheCaller) {
   EXPECT_EQ(as("stranger").status, 403);
   EXPECT_EQ(HttpsCall(port, "GET", read, "", File("ca.crt"), "", "").status,
             401);
+}
+
+// overridectl's client sends the token of --token-file.
+TEST_F(AuthTest, OverridectlSendsTheTokenOfItsTokenFile) {
+  ASSERT_TRUE(WriteFile(File("alice.token"), Token("alice") + "\n"));
+  v1::GetResolvedRequest request;
+  request.mutable_execution_id()->set_project("ml-proj");
+  request.mutable_execution_id()->set_domain("development");
+  request.mutable_execution_id()->set_name("e1");
+  for (const bool with_token : {true, false}) {
+    tools::RemoteOptions options;
+    options.address = absl::StrCat("127.0.0.1:", http_->grpc_port());
+    if (with_token) options.token_file = File("alice.token");
+    auto remote = tools::Remote::Connect(options);
+    ASSERT_TRUE(remote.ok()) << remote.status();
+    v1::GetResolvedResponse response;
+    tools::RemoteError error;
+    const bool ok = (*remote)->GetResolved(request, &response, &error);
+    EXPECT_EQ(ok, with_token) << error.status;
+    if (!with_token) {
+      EXPECT_EQ(error.status.code(), absl::StatusCode::kUnauthenticated);
+    }
+  }
 }
 
 // A record read leaves one audit line naming who, under which rule, what

@@ -119,8 +119,8 @@ absl::StatusOr<std::optional<policy::Policy>> LoadPolicy(
                             pick("--domain", id.domain()));
 }
 
-const std::vector<std::string> kRemoteFlags = {"--server", "--tls-ca",
-                                               "--tls-cert", "--tls-key"};
+const std::vector<std::string> kRemoteFlags = {
+    "--server", "--tls-ca", "--tls-cert", "--tls-key", "--token-file"};
 
 std::vector<std::string> With(std::vector<std::string> flags) {
   flags.insert(flags.end(), kRemoteFlags.begin(), kRemoteFlags.end());
@@ -134,6 +134,7 @@ absl::StatusOr<std::unique_ptr<Remote>> ConnectTo(Args& args) {
   options.ca_file = args.values["--tls-ca"];
   options.cert_file = args.values["--tls-cert"];
   options.key_file = args.values["--tls-key"];
+  options.token_file = args.values["--token-file"];
   return Remote::Connect(options);
 }
 

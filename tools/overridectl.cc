@@ -12,7 +12,8 @@
 //   overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH]
 //   [--json]
 // With --server, calls a running override-resolver (TLS: --tls-ca, and for
-// mutual TLS --tls-cert and --tls-key) instead of resolving in process.
+// mutual TLS --tls-cert and --tls-key; a bearer token: --token-file) instead
+// of resolving in process.
 // --policy F applies the `policy:` section of a server config file in
 // process, for --project and --domain (default: the closure's workflow id).
 //
@@ -58,6 +59,7 @@ constexpr char kUsage[] =
     "[--json]\n"
     "TLS to a server: --tls-ca FILE, and --tls-cert FILE --tls-key FILE for "
     "mutual TLS.\n"
+    "--token-file FILE sends the bearer token it holds (flyte-authorization).\n"
     "CLOSURE: flyteidl CompiledWorkflowClosure as JSON (as flytectl prints it) "
     "or binary.\n"
     "Override maps: {hook: TaskNodeOverrides} as JSON, or YAML (.yaml, "

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -75,14 +76,23 @@ absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(
     }
     credentials = grpc::SslCredentials(ssl);
   }
+  std::string token;
+  if (!options.token_file.empty()) {
+    auto text = ReadFile(options.token_file);
+    if (!text.ok()) return text.status();
+    token = std::string(absl::StripAsciiWhitespace(*text));
+  }
   auto channel = grpc::CreateChannel(options.address, credentials);
-  return std::unique_ptr<Remote>(new Remote(
-      v1::OverrideResolver::NewStub(channel), options.timeout_seconds));
+  return std::unique_ptr<Remote>(
+      new Remote(v1::OverrideResolver::NewStub(channel),
+                 options.timeout_seconds, std::move(token)));
 }
 
 void Remote::Prepare(grpc::ClientContext* context) const {
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::seconds(timeout_seconds_));
+  if (!token_.empty())
+    context->AddMetadata("flyte-authorization", "Bearer " + token_);
 }
 
 bool Remote::Inspect(const v1::InspectWorkflowRequest& request,

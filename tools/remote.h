@@ -15,6 +15,9 @@ struct RemoteOptions {
   std::string address;  // HOST:PORT
   // TLS when ca_file is set; mutual TLS when cert_file and key_file are too.
   std::string ca_file, cert_file, key_file;
+  // A file holding a bearer token (an IdP's JWT), sent with every call in
+  // the "flyte-authorization" key; empty: none.
+  std::string token_file;
   int timeout_seconds = 30;
 };
 
@@ -40,12 +43,16 @@ class Remote {
                    v1::GetResolvedResponse* response, RemoteError* error);
 
  private:
-  Remote(std::unique_ptr<v1::OverrideResolver::Stub> stub, int timeout_seconds)
-      : stub_(std::move(stub)), timeout_seconds_(timeout_seconds) {}
+  Remote(std::unique_ptr<v1::OverrideResolver::Stub> stub, int timeout_seconds,
+         std::string token)
+      : stub_(std::move(stub)),
+        timeout_seconds_(timeout_seconds),
+        token_(std::move(token)) {}
   void Prepare(grpc::ClientContext* context) const;
 
   std::unique_ptr<v1::OverrideResolver::Stub> stub_;
   int timeout_seconds_;
+  std::string token_;
 };
 
 // The violations in a gRPC status's details (google.rpc.Status with
