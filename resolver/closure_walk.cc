@@ -355,11 +355,23 @@ class Walker {
   }
 
   // Node paths name instances in records and look-ups, so they must be unique.
+  // Compares the paths in a compact copy of views, then moves each instance
+  // once: the instances themselves are large and scattered.
+  static void SortByPath(std::vector<Instance>* instances) {
+    std::vector<std::pair<absl::string_view, uint32_t>> order;
+    order.reserve(instances->size());
+    for (uint32_t i = 0; i < instances->size(); ++i)
+      order.emplace_back((*instances)[i].path, i);
+    std::sort(order.begin(), order.end());
+    std::vector<Instance> sorted;
+    sorted.reserve(instances->size());
+    for (const auto& at : order) sorted.push_back(std::move((*instances)[at.second]));
+    *instances = std::move(sorted);
+  }
+
   void CheckInstancePaths() {
     std::sort(walk_.uncovered.begin(), walk_.uncovered.end());
-    std::sort(
-        walk_.instances.begin(), walk_.instances.end(),
-        [](const Instance& a, const Instance& b) { return a.path < b.path; });
+    SortByPath(&walk_.instances);
     for (size_t i = 1; i < walk_.instances.size(); ++i) {
       if (walk_.instances[i].path == walk_.instances[i - 1].path) {
         const std::string& path = walk_.instances[i].path;

@@ -123,6 +123,12 @@ std::optional<LeafSelector> ParseUnsetPath(absl::string_view path) {
 }
 
 Leaf* LeafSet::FindMutable(const LeafKey& key) {
+  if (sorted_) {
+    auto it = std::lower_bound(
+        leaves_.begin(), leaves_.end(), key,
+        [](const Leaf& leaf, const LeafKey& k) { return leaf.key < k; });
+    return it != leaves_.end() && it->key == key ? &*it : nullptr;
+  }
   if (index_.empty()) {
     for (Leaf& leaf : leaves_) {
       if (leaf.key == key) return &leaf;
@@ -146,6 +152,13 @@ void LeafSet::Set(LeafKey key, LeafValue value, const Origin& origin) {
     Shadow(*leaf);
     leaf->current = {value, origin, false};
     return;
+  }
+  if (sorted_) {
+    // A leaf added after Sort: back to look-ups by hash (or scan).
+    sorted_ = false;
+    if (leaves_.size() >= kScanned) {
+      for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
+    }
   }
   if (!index_.empty()) {
     index_.emplace(key, leaves_.size());
@@ -184,27 +197,40 @@ void LeafSet::MarkBase() {
 }
 
 void LeafSet::Sort() {
-  auto by_key = [](const Leaf& a, const Leaf& b) { return a.key < b.key; };
   if (leaves_.size() <= kScanned) {
-    std::sort(leaves_.begin(), leaves_.end(), by_key);
+    std::sort(leaves_.begin(), leaves_.end(),
+              [](const Leaf& a, const Leaf& b) { return a.key < b.key; });
   } else {
     SortLarge();
   }
-  if (index_.empty()) return;
-  for (size_t i = 0; i < leaves_.size(); ++i) index_[leaves_[i].key] = i;
+  // Sorted leaves are found by binary search: no index to rebuild.
+  index_.clear();
+  sorted_ = true;
 }
 
 void LeafSet::SortLarge() {
-  // Leaves are large: sorting their positions moves each leaf once, not
-  // log n times.
-  std::vector<uint32_t> order(leaves_.size());
-  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::sort(order.begin(), order.end(), [this](uint32_t a, uint32_t b) {
-    return leaves_[a].key < leaves_[b].key;
-  });
+  // Leaves are large and scattered: the keys are compared in a compact
+  // copy of their parts, and each leaf is moved once, not log n times.
+  struct Position {
+    Field field;
+    int resource;
+    absl::string_view key;
+    uint32_t index;
+  };
+  std::vector<Position> order;
+  order.reserve(leaves_.size());
+  for (uint32_t i = 0; i < leaves_.size(); ++i) {
+    const LeafKey& key = leaves_[i].key;
+    order.push_back({key.field, key.resource, key.key, i});
+  }
+  std::sort(order.begin(), order.end(),
+            [](const Position& a, const Position& b) {
+              return std::tie(a.field, a.resource, a.key) <
+                     std::tie(b.field, b.resource, b.key);
+            });
   std::vector<Leaf> sorted;
   sorted.reserve(leaves_.size());
-  for (uint32_t i : order) sorted.push_back(std::move(leaves_[i]));
+  for (const Position& at : order) sorted.push_back(std::move(leaves_[at.index]));
   leaves_ = std::move(sorted);
 }
 

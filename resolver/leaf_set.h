@@ -140,7 +140,7 @@ class LeafSet {
  private:
   Leaf* FindMutable(const LeafKey& key);
   void Shadow(Leaf& leaf);
-  // Sort for many leaves: positions sorted, each leaf moved once.
+  // Sort for many leaves: compact keys sorted, each leaf moved once.
   void SortLarge();
 
   // Up to this many leaves a scan beats hashing (a task's few dozen
@@ -150,6 +150,7 @@ class LeafSet {
   bool keep_history_;
   std::vector<Leaf> leaves_;
   absl::flat_hash_map<LeafKey, size_t> index_;  // into leaves_, once used
+  bool sorted_ = false;  // leaves_ in key order: found by binary search
 };
 
 }  // namespace flyteoverride::resolver

@@ -241,13 +241,15 @@ void ValidateOverrideDocument(const TaskNodeOverrides& doc,
 
 std::vector<const OverrideEntry*> SortedEntries(
     const google::protobuf::Map<std::string, TaskNodeOverrides>& map) {
+  // The keys are compared as views side by side, not through the map's
+  // scattered nodes.
+  std::vector<std::pair<absl::string_view, const OverrideEntry*>> keyed;
+  keyed.reserve(map.size());
+  for (const OverrideEntry& entry : map) keyed.emplace_back(entry.first, &entry);
+  std::sort(keyed.begin(), keyed.end());
   std::vector<const OverrideEntry*> entries;
-  entries.reserve(map.size());
-  for (const OverrideEntry& entry : map) entries.push_back(&entry);
-  std::sort(entries.begin(), entries.end(),
-            [](const OverrideEntry* a, const OverrideEntry* b) {
-              return a->first < b->first;
-            });
+  entries.reserve(keyed.size());
+  for (const auto& [key, entry] : keyed) entries.push_back(entry);
   return entries;
 }
 

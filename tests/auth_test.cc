@@ -453,8 +453,9 @@ std::string SecretAsReadBy(v1::OverrideResolver::Stub* stub,
       *plain = it->second;
     for (const v1::ProvenanceEntry& entry : node.provenance()) {
       // Explained values are redacted with the rest.
-      if (entry.field() == "environment.API_TOKEN")
+      if (entry.field() == "environment.API_TOKEN") {
         EXPECT_EQ(entry.assignment().value().string_value(), secret);
+      }
     }
   }
   return secret;
