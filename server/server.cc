@@ -100,7 +100,8 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
 Server::~Server() { Shutdown(); }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const config::Config& config, std::unique_ptr<storage::Store> store) {
+    const config::Config& config, std::unique_ptr<storage::Store> store,
+    const std::vector<grpc::Service*>& extra_services) {
   // Anyone who reaches a port beyond loopback could read and write every
   // record: that takes TLS, auth, or the operator's word that a mesh
   // stands in front.
@@ -136,6 +137,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       absl::StrCat(config.bind_address, ":", config.grpc_port), *credentials,
       &server->grpc_port_);
   builder.RegisterService(server->grpc_service_.get());
+  for (grpc::Service* extra : extra_services) builder.RegisterService(extra);
   // gRPC shares a port with any process that asks by default: a second
   // server on the same port would start, and clients would be balanced
   // between two stores. Without it, the second start fails ("address in

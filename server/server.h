@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "grpcpp/server.h"
@@ -26,8 +27,11 @@ namespace flyteoverride::server {
 class Server {
  public:
   // Serving (health SERVING, /readyz 200) once storage answers.
+  // `extra_services` (which must outlive the server) are served beside the
+  // API on the gRPC port: benchmarks register their reference methods so.
   static absl::StatusOr<std::unique_ptr<Server>> Start(
-      const config::Config& config, std::unique_ptr<storage::Store> store);
+      const config::Config& config, std::unique_ptr<storage::Store> store,
+      const std::vector<grpc::Service*>& extra_services = {});
   ~Server();
 
   int grpc_port() const { return grpc_port_; }

@@ -1,0 +1,409 @@
+// What the service costs around the core, under load: the real server in
+// this process, driven over real gRPC (and HTTP/JSON) on loopback by client
+// threads, for closures of 100 and 1,000 task nodes (10,000 with --large).
+//
+//   bazel run -c opt //bench:load_bench [-- --seconds 3 --threads 8
+//                                          --channels 4 --sustain 60 --large]
+//
+// Every figure is set against a floor measured in the same run: a method
+// registered only here (/flyteoverride.bench.Floor/Parse) that reads the
+// same ResolveRequest bytes as the service reads them and answers an empty
+// message. Per case: calls/s and its ratio to the floor's, p50 and p99
+// latency, CPU per call and, for reference, the same work in process
+// (parse, resolve, serialise; no transport). CPU per call is the process's
+// CPU less the client threads' own, so it includes gRPC's client-side
+// threads: an upper bound of the server's. Records go to a SQLite file
+// (WAL, fsync on commit). At the end, the resident memory after --sustain
+// seconds of Resolve dry runs. It reports; it never fails. The method and
+// the figures: docs/performance.md.
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "bench/http_client.h"
+#include "config/config.h"
+#include "encoding/json_format.h"
+#include "flyteoverride/v1/resolver.pb.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/impl/client_unary_call.h"
+#include "grpcpp/impl/rpc_method.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/method_handler.h"
+#include "server/override_service.h"
+#include "server/request_limits.h"
+#include "server/server.h"
+#include "storage/memory_store.h"
+#include "storage/sqlite_store.h"
+#include "spdlog/spdlog.h"
+#include "synthetic/closure_gen.h"
+
+namespace flyteoverride::bench {
+namespace {
+
+constexpr char kFloor[] = "/flyteoverride.bench.Floor/Parse";
+constexpr char kResolve[] = "/flyteoverride.v1.OverrideResolver/Resolve";
+constexpr char kGetResolved[] =
+    "/flyteoverride.v1.OverrideResolver/GetResolved";
+
+std::string Bytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  return bytes;
+}
+
+// The floor: the request read as the service reads it, nothing answered.
+class FloorService final : public grpc::Service {
+ public:
+  FloorService() {
+    AddMethod(new grpc::internal::RpcServiceMethod(
+        kFloor, grpc::internal::RpcMethod::NORMAL_RPC,
+        new grpc::internal::RpcMethodHandler<FloorService, grpc::ByteBuffer,
+                                             grpc::ByteBuffer>(
+            [](FloorService*, grpc::ServerContext*, const grpc::ByteBuffer* in,
+               grpc::ByteBuffer* out) {
+              v1::ResolveRequest request;
+              const server::Outcome read =
+                  server::ReadProto(Bytes(*in), {}, &request);
+              grpc::Slice empty("", 0);
+              *out = grpc::ByteBuffer(&empty, 1);
+              return read.ok() ? grpc::Status::OK
+                               : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                              "unreadable");
+            },
+            this)));
+  }
+};
+
+double ThreadCpu() {
+  timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+}
+
+double ProcessCpu() {
+  rusage usage;
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+size_t ResidentMiB() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    size_t kib = 0;
+    if (std::sscanf(line.c_str(), "VmRSS: %zu kB", &kib) == 1) return kib >> 10;
+  }
+  return 0;
+}
+
+struct Options {
+  double seconds = 3;
+  int threads = 8;
+  int channels = 4;
+  double sustain = 60;
+  bool large = false;
+};
+
+// One case's calls: `call(thread, serial)` makes one and says whether it
+// succeeded.
+using CallFn = std::function<bool(int, int64_t)>;
+
+struct Result {
+  double calls_per_second = 0;
+  double p50_us = 0, p99_us = 0;
+  double cpu_per_call_us = 0;  // process CPU less the client threads'
+  int64_t failures = 0;
+};
+
+Result Drive(const Options& options, const CallFn& call, double seconds) {
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> serial{0}, failures{0};
+  std::vector<std::vector<double>> latencies(options.threads);
+  std::vector<double> client_cpu(options.threads, 0);
+  const double cpu_start = ProcessCpu();
+  const absl::Time start = absl::Now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < options.threads; ++t) {
+    threads.emplace_back([&, t] {
+      const double mine = ThreadCpu();
+      while (!stop.load(std::memory_order_relaxed)) {
+        const absl::Time before = absl::Now();
+        if (!call(t, serial++)) ++failures;
+        latencies[t].push_back(absl::ToDoubleMicroseconds(absl::Now() - before));
+      }
+      client_cpu[t] = ThreadCpu() - mine;
+    });
+  }
+  absl::SleepFor(absl::Seconds(seconds));
+  stop = true;
+  for (std::thread& thread : threads) thread.join();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
+  double clients = 0;
+  std::vector<double> all;
+  for (int t = 0; t < options.threads; ++t) {
+    clients += client_cpu[t];
+    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
+  }
+  std::sort(all.begin(), all.end());
+  Result result;
+  const double calls = static_cast<double>(all.size());
+  if (all.empty()) return result;
+  result.calls_per_second = calls / elapsed;
+  result.p50_us = all[all.size() / 2];
+  result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
+  result.cpu_per_call_us = (ProcessCpu() - cpu_start - clients) / calls * 1e6;
+  result.failures = failures;
+  return result;
+}
+
+// The in-process cost of `work`, per call, in microseconds of CPU.
+double InProcess(const std::function<void()>& work) {
+  work();
+  int calls = 0;
+  const double start = ThreadCpu();
+  const absl::Time until = absl::Now() + absl::Seconds(1);
+  do {
+    work();
+    ++calls;
+  } while (absl::Now() < until);
+  return (ThreadCpu() - start) / calls * 1e6;
+}
+
+v1::ResolveRequest Workload(int task_nodes) {
+  synthetic::ClosureShape shape;
+  shape.task_nodes = task_nodes;
+  synthetic::GeneratedClosure generated = synthetic::GenerateClosure(shape);
+  v1::ResolveRequest request;
+  *request.mutable_closure() = std::move(generated.closure);
+  synthetic::AddOverrideMaps(generated.hooks, &request);
+  request.mutable_execution_id()->set_project("flytesnacks");
+  request.mutable_execution_id()->set_domain("development");
+  request.mutable_execution_id()->set_name("load");
+  return request;
+}
+
+class Bench {
+ public:
+  Bench(const Options& options, server::Server* server)
+      : options_(options), server_(server) {
+    for (int c = 0; c < options.channels; ++c) {
+      channels_.push_back(grpc::CreateChannel(
+          absl::StrCat("127.0.0.1:", server->grpc_port()),
+          grpc::InsecureChannelCredentials()));
+    }
+  }
+
+  bool Raw(int thread, const char* method, const std::string& bytes) const {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer request(&slice, 1), response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(30));
+    return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
+               channels_[thread % channels_.size()].get(),
+               grpc::internal::RpcMethod(method,
+                                         grpc::internal::RpcMethod::NORMAL_RPC),
+               &context, request, &response)
+        .ok();
+  }
+
+  void Row(const char* name, int nodes, const Result& r, double in_process) {
+    if (floor_ == 0) floor_ = r.calls_per_second;
+    const std::string local =
+        in_process > 0 ? absl::StrFormat("%.0f", in_process) : "-";
+    const std::string failed =
+        r.failures > 0 ? absl::StrCat(r.failures, " failed") : "";
+    std::printf("%-28s %6d %9.0f %7.2fx %9.0f %9.0f %9.0f %10s %s\n", name,
+                nodes, r.calls_per_second, r.calls_per_second / floor_,
+                r.p50_us, r.p99_us, r.cpu_per_call_us, local.c_str(),
+                failed.c_str());
+    std::fflush(stdout);
+  }
+
+  void Size(int task_nodes) {
+    floor_ = 0;
+    v1::ResolveRequest request = Workload(task_nodes);
+    v1::ResolveRequest dry = request;
+    dry.mutable_options()->set_dry_run(true);
+    const std::string dry_bytes = dry.SerializeAsString();
+    // One record to read back, as propeller reads: one node, and all.
+    v1::ResolveRequest recorded = request;
+    recorded.mutable_execution_id()->set_name(absl::StrCat("read-", task_nodes));
+    Raw(0, kResolve, recorded.SerializeAsString());
+    v1::GetResolvedRequest all;
+    *all.mutable_execution_id() = recorded.execution_id();
+    v1::GetResolvedRequest one = all;
+    {
+      v1::ResolveResponse response;
+      server::CallStats stats;
+      local_.Resolve(dry, absl::InfiniteFuture(), &stats).Deliver(&response);
+      if (response.nodes_size() > 0)
+        one.set_node_path(response.nodes(0).node_path());
+    }
+    const std::string all_bytes = all.SerializeAsString();
+    const std::string one_bytes = one.SerializeAsString();
+    const double seconds = options_.seconds;
+
+    // The floor first: every other row's ratio is to it.
+    Row("floor (parse only)", task_nodes,
+        Drive(options_, [&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); },
+              seconds),
+        InProcess([&] {
+          v1::ResolveRequest parsed;
+          parsed.ParseFromString(dry_bytes);
+        }));
+    Row("Resolve dry run", task_nodes,
+        Drive(options_, [&](int t, int64_t) { return Raw(t, kResolve, dry_bytes); },
+              seconds),
+        InProcess([&] {
+          v1::ResolveRequest parsed;
+          parsed.ParseFromString(dry_bytes);
+          server::CallStats stats;
+          v1::ResolveResponse response;
+          local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
+              .Deliver(&response);
+          response.SerializeAsString();
+        }));
+    Row("Resolve recorded (SQLite)", task_nodes,
+        Drive(options_,
+              [&](int t, int64_t serial) {
+                v1::ResolveRequest unique = request;
+                unique.mutable_execution_id()->set_name(
+                    absl::StrCat("load-", task_nodes, "-", serial));
+                return Raw(t, kResolve, unique.SerializeAsString());
+              },
+              seconds),
+        0);
+    Row("GetResolved one node", task_nodes,
+        Drive(options_,
+              [&](int t, int64_t) { return Raw(t, kGetResolved, one_bytes); },
+              seconds),
+        0);
+    Row("GetResolved all nodes", task_nodes,
+        Drive(options_,
+              [&](int t, int64_t) { return Raw(t, kGetResolved, all_bytes); },
+              seconds),
+        0);
+    const std::string json = encoding::DeterministicJson(dry, false);
+    std::vector<std::unique_ptr<HttpClient>> http;
+    for (int t = 0; t < options_.threads; ++t)
+      http.push_back(std::make_unique<HttpClient>(server_->http_port()));
+    Row("Resolve dry run, HTTP/JSON", task_nodes,
+        Drive(options_,
+              [&](int t, int64_t) {
+                return http[t]->Post("/v1/resolve", json) == 200;
+              },
+              seconds),
+        0);
+  }
+
+  void Sustain() {
+    const std::string bytes = [] {
+      v1::ResolveRequest dry = Workload(100);
+      dry.mutable_options()->set_dry_run(true);
+      return dry.SerializeAsString();
+    }();
+    const Result r = Drive(
+        options_, [&](int t, int64_t) { return Raw(t, kResolve, bytes); },
+        options_.sustain);
+    std::printf(
+        "\nresident memory after %.0f s of Resolve dry runs (100 task nodes, "
+        "%.0f calls/s): %zu MiB (server and clients in one process)\n",
+        options_.sustain, r.calls_per_second, ResidentMiB());
+  }
+
+ private:
+  const Options options_;
+  server::Server* const server_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  storage::MemoryStore memory_;
+  server::OverrideService local_{server::ServiceOptions(), &memory_};
+  double floor_ = 0;
+};
+
+Options Parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto next = [&](double* out) {
+      if (i + 1 < argc) (void)absl::SimpleAtod(argv[++i], out);
+    };
+    double value = 0;
+    if (arg == "--seconds") {
+      next(&options.seconds);
+    } else if (arg == "--sustain") {
+      next(&options.sustain);
+    } else if (arg == "--threads") {
+      next(&value);
+      options.threads = std::max(1, static_cast<int>(value));
+    } else if (arg == "--channels") {
+      next(&value);
+      options.channels = std::max(1, static_cast<int>(value));
+    } else if (arg == "--large") {
+      options.large = true;
+    }
+  }
+  return options;
+}
+
+}  // namespace
+}  // namespace flyteoverride::bench
+
+int main(int argc, char** argv) {
+  using namespace flyteoverride;  // NOLINT: main only wires the pieces
+  const bench::Options options = bench::Parse(argc, argv);
+  char dir[] = "/tmp/load_bench.XXXXXX";
+  if (mkdtemp(dir) == nullptr) return 1;
+  config::Config config;
+  config.grpc_port = 0;
+  config.http_port = 0;
+  // One log line per call would cost more than some calls.
+  spdlog::set_level(spdlog::level::warn);
+  config.storage.driver = config::StorageConfig::Driver::kSqlite;
+  config.storage.sqlite_path = absl::StrCat(dir, "/records.db");
+  auto store = storage::SqliteStore::Open({config.storage.sqlite_path});
+  if (!store.ok()) {
+    std::fprintf(stderr, "load_bench: %s\n", store.status().ToString().c_str());
+    return 1;
+  }
+  bench::FloorService floor;
+  auto server = server::Server::Start(config, *std::move(store), {&floor});
+  if (!server.ok()) {
+    std::fprintf(stderr, "load_bench: %s\n", server.status().ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "load_bench: %d client threads over %d channels, %.0f s a case, on %u "
+      "cores shared with the server\n\n",
+      options.threads, options.channels, options.seconds,
+      std::thread::hardware_concurrency());
+  std::printf("%-28s %6s %9s %8s %9s %9s %9s %10s\n", "case", "nodes",
+              "calls/s", "x floor", "p50 us", "p99 us", "cpu us", "in-proc us");
+  bench::Bench bench(options, server->get());
+  for (int nodes : {100, 1000}) bench.Size(nodes);
+  if (options.large) bench.Size(10'000);
+  if (options.sustain > 0) bench.Sustain();
+  (*server)->Shutdown();
+  std::system(absl::StrCat("rm -rf ", dir).c_str());
+  return 0;
+}
