@@ -189,9 +189,21 @@ void ConfigReloader::Poll() {
       }
     }
     absl::MutexLock lock(&mu_);
+    for (Watched& file : watched_) {
+      FileStamp now = StampOf(file.path);
+      if (now == file.stamp) continue;
+      file.stamp = std::move(now);
+      file.changed();
+    }
     if (StampOf(options_.path) == stamp_) continue;
     (void)ReloadLocked();  // refused files are logged and counted there
   }
+}
+
+void ConfigReloader::Watch(std::string path, std::function<void()> changed) {
+  absl::MutexLock lock(&mu_);
+  FileStamp stamp = StampOf(path);
+  watched_.push_back({std::move(path), std::move(changed), std::move(stamp)});
 }
 
 void ConfigReloader::Stop() {

@@ -8,9 +8,11 @@
 #ifndef FLYTEOVERRIDE_SERVER_CONFIG_RELOADER_H_
 #define FLYTEOVERRIDE_SERVER_CONFIG_RELOADER_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -55,6 +57,11 @@ class ConfigReloader {
   // edited back to what the process runs with.
   std::vector<std::string> SectionsAwaitingRestart() const;
 
+  // Before Start: also watch `path` (a file the config names, such as the
+  // JWKS file), and call `changed` on the polling thread when it changes.
+  // SIGHUP reaches such files through the server, not through Reload.
+  void Watch(std::string path, std::function<void()> changed);
+
   // Stops polling; idempotent.
   void Stop();
 
@@ -84,6 +91,12 @@ class ConfigReloader {
   // ... and as the file has them now.
   std::map<std::string, std::string> latest_sections_ ABSL_GUARDED_BY(mu_);
   PolicyHolder* policy_ ABSL_GUARDED_BY(mu_) = nullptr;
+  struct Watched {
+    std::string path;
+    std::function<void()> changed;
+    FileStamp stamp;
+  };
+  std::vector<Watched> watched_ ABSL_GUARDED_BY(mu_);
   Counter* reloads_ok_ ABSL_GUARDED_BY(mu_) = nullptr;
   Counter* reloads_error_ ABSL_GUARDED_BY(mu_) = nullptr;
 

@@ -3,6 +3,7 @@
 // file watcher and through Reload (what main does on SIGHUP).
 #include "server/config_reloader.h"
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -91,6 +92,27 @@ TEST(ConfigReloader, FileChangeAppliesAGoodPolicyAndKeepsTheOldOnABadOne) {
   ASSERT_TRUE(Eventually([&] { return MaxRetries(holder) == 2; }));
   EXPECT_TRUE(Eventually([&] { return Sample(registry, "ok") == "2"; }));
   EXPECT_EQ(Sample(registry, "error"), "2");
+}
+
+// A file the config names (the JWKS file) is watched with the config.
+TEST(ConfigReloader, AWatchedFileThatChangesIsReported) {
+  const std::string path = TempPath("config.yaml");
+  const std::string keys = TempPath("keys.json");
+  WriteFile(path, Retries(1));
+  WriteFile(keys, "{}");
+  ConfigReloader reloader({path, absl::Milliseconds(10)});
+  ASSERT_TRUE(reloader.Load().ok());
+  std::atomic<int> changes{0};
+  reloader.Watch(keys, [&changes] { ++changes; });
+  PolicyHolder holder(policy::PolicySet{});
+  Registry registry;
+  reloader.Start(&holder, &registry);
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(changes.load(), 0);  // unchanged: not reported
+  WriteFile(keys, "{\"keys\": []}");
+  ASSERT_TRUE(Eventually([&] { return changes.load() == 1; }));
+  absl::SleepFor(absl::Milliseconds(100));
+  EXPECT_EQ(changes.load(), 1);  // once per change
 }
 
 TEST(ConfigReloader, ReloadAppliesNowOrSaysWhyNot) {

@@ -158,7 +158,14 @@ int main(int argc, char** argv) {
       config->bind_address.c_str(), (*server)->http_port(),
       config->bind_address.c_str(), (*server)->probe_port());
   std::fflush(stdout);
-  if (reloader) reloader->Start((*server)->policy(), (*server)->registry());
+  if (reloader) {
+    // A new key file takes effect as a new policy does.
+    if (config->auth.enabled && config->auth.jwt.has_value()) {
+      reloader->Watch(config->auth.jwt->jwks_file,
+                      [s = server->get()] { s->ReloadKeys(); });
+    }
+    reloader->Start((*server)->policy(), (*server)->registry());
+  }
 
   int signal = 0;
   while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
