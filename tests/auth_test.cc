@@ -17,7 +17,6 @@
 #include "config/config.h"
 #include "encoding/json_format.h"
 #include "flyteoverride/v1/resolver.grpc.pb.h"
-#include "grpc/grpc.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 #include "gmock/gmock.h"
@@ -36,13 +35,6 @@ namespace {
 
 using ::testing::HasSubstr;
 namespace creds = auth::testing;
-
-class KeepGrpc : public testing::Environment {
- public:
-  void SetUp() override { grpc_init(); }
-};
-const testing::Environment* const kKeepGrpc =
-    testing::AddGlobalTestEnvironment(new KeepGrpc);
 
 // Sourced after tests/certificates.sh, in the test's own directory.
 constexpr char kMakeCertificates[] = R"(
