@@ -20,20 +20,12 @@
 // Exit status: 0 resolved, 1 the inputs have violations (or the server
 // refused them), 2 usage, I/O or transport error.
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
-#include "config/config.h"
-#include "encoding/closure_json.h"
 #include "encoding/json_format.h"
 #include "pipeline/resolve_execution.h"
 #include "resolver/violations.h"
