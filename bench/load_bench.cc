@@ -3,7 +3,7 @@
 // threads, for closures of 100 and 1,000 task nodes (10,000 with --large).
 //
 //   bazel run -c opt //bench:load_bench [-- --seconds 3 --threads 8
-//                                          --channels 4 --sustain 60 --large]
+//       --channels 4 --sustain 60 --large --only "HTTP"]
 //
 // Every figure is set against a floor measured in the same run: a method
 // registered only here (/flyteoverride.bench.Floor/Parse) that reads the
@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
@@ -122,6 +123,7 @@ struct Options {
   int channels = 4;
   double sustain = 60;
   bool large = false;
+  std::string only;  // run only the cases whose name holds this (and the floor)
 };
 
 // One case's calls: `call(thread, serial)` makes one and says whether it
@@ -227,6 +229,17 @@ class Bench {
         .ok();
   }
 
+  // Runs one case, unless --only leaves it out, and prints its row. The
+  // first case of a size is the floor.
+  void Case(const char* name, int nodes, const std::function<Result()>& drive,
+            const std::function<double()>& in_process = [] { return 0.0; }) {
+    if (floor_ != 0 && !options_.only.empty() &&
+        !absl::StrContains(name, options_.only)) {
+      return;
+    }
+    Row(name, nodes, drive(), in_process());
+  }
+
   void Row(const char* name, int nodes, const Result& r, double in_process) {
     if (floor_ == 0) floor_ = r.calls_per_second;
     const std::string local =
@@ -264,57 +277,50 @@ class Bench {
     const std::string one_bytes = one.SerializeAsString();
     const double seconds = options_.seconds;
 
+    auto drive = [&](CallFn call) {
+      return [this, call, seconds] { return Drive(options_, call, seconds); };
+    };
     // The floor first: every other row's ratio is to it.
-    Row("floor (parse only)", task_nodes,
-        Drive(options_, [&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); },
-              seconds),
-        InProcess([&] {
-          v1::ResolveRequest parsed;
-          parsed.ParseFromString(dry_bytes);
-        }));
-    Row("Resolve dry run", task_nodes,
-        Drive(options_, [&](int t, int64_t) { return Raw(t, kResolve, dry_bytes); },
-              seconds),
-        InProcess([&] {
-          v1::ResolveRequest parsed;
-          parsed.ParseFromString(dry_bytes);
-          server::CallStats stats;
-          v1::ResolveResponse response;
-          local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
-              .Deliver(&response);
-          response.SerializeAsString();
-        }));
-    Row("Resolve recorded (SQLite)", task_nodes,
-        Drive(options_,
-              [&](int t, int64_t serial) {
-                v1::ResolveRequest unique = request;
-                unique.mutable_execution_id()->set_name(
-                    absl::StrCat("load-", task_nodes, "-", serial));
-                return Raw(t, kResolve, unique.SerializeAsString());
-              },
-              seconds),
-        0);
-    Row("GetResolved one node", task_nodes,
-        Drive(options_,
-              [&](int t, int64_t) { return Raw(t, kGetResolved, one_bytes); },
-              seconds),
-        0);
-    Row("GetResolved all nodes", task_nodes,
-        Drive(options_,
-              [&](int t, int64_t) { return Raw(t, kGetResolved, all_bytes); },
-              seconds),
-        0);
+    Case("floor (parse only)", task_nodes,
+         drive([&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); }),
+         [&] {
+           return InProcess([&] {
+             v1::ResolveRequest parsed;
+             parsed.ParseFromString(dry_bytes);
+           });
+         });
+    Case("Resolve dry run", task_nodes,
+         drive([&](int t, int64_t) { return Raw(t, kResolve, dry_bytes); }),
+         [&] {
+           return InProcess([&] {
+             v1::ResolveRequest parsed;
+             parsed.ParseFromString(dry_bytes);
+             server::CallStats stats;
+             v1::ResolveResponse response;
+             local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
+                 .Deliver(&response);
+             response.SerializeAsString();
+           });
+         });
+    Case("Resolve recorded (SQLite)", task_nodes,
+         drive([&](int t, int64_t serial) {
+           v1::ResolveRequest unique = request;
+           unique.mutable_execution_id()->set_name(
+               absl::StrCat("load-", task_nodes, "-", serial));
+           return Raw(t, kResolve, unique.SerializeAsString());
+         }));
+    Case("GetResolved one node", task_nodes,
+         drive([&](int t, int64_t) { return Raw(t, kGetResolved, one_bytes); }));
+    Case("GetResolved all nodes", task_nodes,
+         drive([&](int t, int64_t) { return Raw(t, kGetResolved, all_bytes); }));
     const std::string json = encoding::DeterministicJson(dry, false);
     std::vector<std::unique_ptr<HttpClient>> http;
     for (int t = 0; t < options_.threads; ++t)
       http.push_back(std::make_unique<HttpClient>(server_->http_port()));
-    Row("Resolve dry run, HTTP/JSON", task_nodes,
-        Drive(options_,
-              [&](int t, int64_t) {
-                return http[t]->Post("/v1/resolve", json) == 200;
-              },
-              seconds),
-        0);
+    Case("Resolve dry run, HTTP/JSON", task_nodes,
+         drive([&](int t, int64_t) {
+           return http[t]->Post("/v1/resolve", json) == 200;
+         }));
   }
 
   void Sustain() {
@@ -359,6 +365,8 @@ Options Parse(int argc, char** argv) {
     } else if (arg == "--channels") {
       next(&value);
       options.channels = std::max(1, static_cast<int>(value));
+    } else if (arg == "--only" && i + 1 < argc) {
+      options.only = argv[++i];
     } else if (arg == "--large") {
       options.large = true;
     }

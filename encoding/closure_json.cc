@@ -3,8 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/struct.pb.h"
-#include "google/protobuf/util/json_util.h"
 #include "encoding/json_format.h"
+#include "encoding/json_message.h"
+#include "encoding/json_value.h"
 
 namespace flyteoverride::encoding {
 namespace {
@@ -128,21 +129,13 @@ void OverlayTemplates(const Struct& original, const Value& rewritten,
 
 }  // namespace
 
-absl::StatusOr<std::string> OverlayClosureJson(
-    absl::string_view original_json,
+absl::StatusOr<Value> OverlayClosure(
+    const Value& original,
     const flyteidl::core::CompiledWorkflowClosure& rewritten,
     const std::vector<v1::TemplateCopy>& copies) {
-  Value original, after;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      std::string(original_json), &original);
-  if (!status.ok() || !original.has_struct_value()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("the closure is not a JSON object: ", status.ToString()));
-  }
-  status = google::protobuf::util::JsonStringToMessage(
-      encoding::DeterministicJson(rewritten, false), &after);
-  if (!status.ok()) return absl::InternalError(status.ToString());
-
+  if (!original.has_struct_value())
+    return absl::InvalidArgumentError("the closure is not a JSON object");
+  const Value after = MessageToJson(rewritten);
   const Descriptor* closure = rewritten.GetDescriptor();
   Value out = Overlay(&original, after, closure);
   // Template lists again, now with copies matched to what they copy.
@@ -156,7 +149,21 @@ absl::StatusOr<std::string> OverlayClosureJson(
                      FieldOf(closure, name), kind, copies,
                      out.mutable_struct_value());
   }
-  return encoding::DeterministicJson(out, true);
+  return out;
+}
+
+absl::StatusOr<std::string> OverlayClosureJson(
+    absl::string_view original_json,
+    const flyteidl::core::CompiledWorkflowClosure& rewritten,
+    const std::vector<v1::TemplateCopy>& copies) {
+  absl::StatusOr<Value> original = ParseJson(original_json);
+  if (!original.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the closure is not a JSON object: ", original.status().message()));
+  }
+  absl::StatusOr<Value> out = OverlayClosure(*original, rewritten, copies);
+  if (!out.ok()) return out.status();
+  return DeterministicJson(*out, true);
 }
 
 absl::StatusOr<google::protobuf::Value> ClosureOf(

@@ -25,12 +25,18 @@ namespace flyteoverride::encoding {
 absl::StatusOr<google::protobuf::Value> ClosureOf(
     google::protobuf::Value document);
 
-// `rewritten` as proto3 JSON (pretty, keys sorted), overlaid on
-// `original_json`, the closure it was rewritten from: a member the subset
+// `rewritten` as a proto3 JSON tree, overlaid on `original`, the closure it
+// was rewritten from: a member the subset
 // declares comes from `rewritten` (and is gone when `rewritten` lacks it);
 // any other member comes from the original. Messages are matched by
 // position (nodes, branch arms, templates), and a template copy (listed in
 // `copies`, after the original templates) with the template it copies.
+absl::StatusOr<google::protobuf::Value> OverlayClosure(
+    const google::protobuf::Value& original,
+    const flyteidl::core::CompiledWorkflowClosure& rewritten,
+    const std::vector<v1::TemplateCopy>& copies);
+
+// The same over JSON text, written pretty with keys sorted.
 absl::StatusOr<std::string> OverlayClosureJson(
     absl::string_view original_json,
     const flyteidl::core::CompiledWorkflowClosure& rewritten,

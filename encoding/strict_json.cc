@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "encoding/json_message.h"
 
 namespace flyteoverride::encoding {
 namespace {
@@ -19,20 +20,6 @@ using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Value;
-
-bool IsFreeForm(const Descriptor& type) {
-  return type.file()->name() == "google/protobuf/struct.proto";
-}
-
-// The JSON parser accepts a field's camelCase JSON name and its proto name.
-const FieldDescriptor* FindField(const Descriptor& type,
-                                 const std::string& key) {
-  for (int i = 0; i < type.field_count(); ++i) {
-    const FieldDescriptor* field = type.field(i);
-    if (field->json_name() == key || field->name() == key) return field;
-  }
-  return nullptr;
-}
 
 std::string KindOf(const Value& value) {
   switch (value.kind_case()) {
@@ -85,7 +72,7 @@ class Checker {
 
   void Message(const Value& json, const Descriptor& type,
                const std::string& path) {
-    if (IsFreeForm(type)) return;
+    if (IsStructType(type)) return;
     if (!json.has_struct_value()) {
       if (!json.has_null_value())
         Add(JsonProblem::Kind::kWrongType, path,
@@ -95,7 +82,7 @@ class Checker {
     }
     std::vector<const FieldDescriptor*> seen;
     for (const auto& [key, child] : json.struct_value().fields()) {
-      const FieldDescriptor* field = FindField(type, key);
+      const FieldDescriptor* field = FieldNamed(type, key);
       // Known fields by their proto name, as violations name them elsewhere.
       const std::string& name = field == nullptr ? key : field->name();
       const std::string child_path =

@@ -1,13 +1,15 @@
 #include "server/http_api.h"
 
+#include <memory>
 #include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "google/protobuf/util/json_util.h"
 #include "encoding/closure_json.h"
 #include "encoding/json_format.h"
+#include "encoding/json_message.h"
+#include "encoding/json_value.h"
 #include "encoding/strict_json.h"
 #include "resolver/resolve.h"
 #include "resolver/violations.h"
@@ -81,11 +83,13 @@ Outcome ParseBody(const std::string& body, const RequestLimits& limits,
   // Nesting and elements are judged before any parser runs: both cost
   // parsers far more than their bytes.
   if (Outcome shape = CheckJsonText(body, limits); !shape.ok()) return shape;
-  google::protobuf::Value document;
-  if (!google::protobuf::util::JsonStringToMessage(body, &document).ok() ||
-      !document.has_struct_value()) {
+  // The body is read once; the request and the closure are taken from the
+  // tree.
+  absl::StatusOr<google::protobuf::Value> parsed = encoding::ParseJson(body);
+  if (!parsed.ok()) return MalformedRequest(std::string(parsed.status().message()));
+  google::protobuf::Value document = *std::move(parsed);
+  if (!document.has_struct_value())
     return MalformedRequest("the body is not a JSON object");
-  }
   auto* fields = document.mutable_struct_value()->mutable_fields();
   if (auto it = fields->find("closure"); it != fields->end()) {
     absl::StatusOr<google::protobuf::Value> own =
@@ -111,18 +115,12 @@ Outcome ParseBody(const std::string& body, const RequestLimits& limits,
     resolver::CapViolations(kMaxViolationsRead, &refused);
     return Outcome(absl::InvalidArgumentError(message), std::move(refused));
   }
-  google::protobuf::util::JsonParseOptions options;
-  options.ignore_unknown_fields = true;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      encoding::DeterministicJson(document, false), request, options);
-  if (status.ok() && closure->kind_case() != google::protobuf::Value::KIND_NOT_SET) {
-    status = google::protobuf::util::JsonStringToMessage(
-        encoding::DeterministicJson(*closure, false),
-        request->mutable_closure(), options);
-  }
+  absl::Status status = encoding::MessageFromJson(document, request);
+  if (status.ok() && closure->kind_case() != google::protobuf::Value::KIND_NOT_SET)
+    status = encoding::MessageFromJson(*closure, request->mutable_closure());
   if (!status.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("bad request body: ", status.ToString()));
+        absl::StrCat("bad request body: ", status.message()));
   }
   return Outcome();
 }
@@ -130,28 +128,20 @@ Outcome ParseBody(const std::string& body, const RequestLimits& limits,
 // A Resolve response whose rewritten closure keeps every member the JSON
 // body's closure had, the ones the subset does not declare included
 // (bindings, interfaces, connections): the subset alone would drop them.
-HttpResponse ResolveJson(const v1::ResolveResponse& response,
+HttpResponse ResolveJson(v1::ResolveResponse response,
                          const google::protobuf::Value& closure) {
   if (!response.has_rewritten_closure()) return Json(response);
   const std::vector<v1::TemplateCopy> copies(response.template_copies().begin(),
                                              response.template_copies().end());
-  absl::StatusOr<std::string> overlaid =
-      encoding::OverlayClosureJson(encoding::DeterministicJson(closure, false),
-                                   response.rewritten_closure(), copies);
+  const std::unique_ptr<flyteidl::core::CompiledWorkflowClosure> rewritten(
+      response.release_rewritten_closure());
+  absl::StatusOr<google::protobuf::Value> overlaid =
+      encoding::OverlayClosure(closure, *rewritten, copies);
   if (!overlaid.ok()) return Error(overlaid.status());
   // The response's other members, and the overlaid closure beside them.
-  v1::ResolveResponse rest = response;
-  rest.clear_rewritten_closure();
-  google::protobuf::Struct body;
-  google::protobuf::Value rewritten;
-  if (!google::protobuf::util::JsonStringToMessage(
-           encoding::DeterministicJson(rest, false), &body)
-           .ok() ||
-      !google::protobuf::util::JsonStringToMessage(*overlaid, &rewritten)
-           .ok()) {
-    return Error(absl::InternalError("the rewritten closure's JSON is invalid"));
-  }
-  (*body.mutable_fields())["rewrittenClosure"] = std::move(rewritten);
+  google::protobuf::Value body = encoding::MessageToJson(response);
+  (*body.mutable_struct_value()->mutable_fields())["rewrittenClosure"] =
+      *std::move(overlaid);
   return Json(body);
 }
 
@@ -190,7 +180,7 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
   }
   if (!outcome.ok()) return Error(outcome);
   if constexpr (std::is_same_v<Response, v1::ResolveResponse>) {
-    return ResolveJson(response, closure);
+    return ResolveJson(std::move(response), closure);
   }
   return Json(response);
 }
