@@ -24,6 +24,7 @@ packages=(
   libssl-dev
   libmicrohttpd-dev
   libgnutls28-dev
+  libjemalloc-dev
   curl
   openssl
   prometheus

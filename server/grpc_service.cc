@@ -7,7 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "encoding/json_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/method_handler.h"
 #include "server/grpc_status.h"
@@ -37,6 +38,18 @@ absl::string_view Contiguous(const grpc::ByteBuffer& in,
   for (const grpc::Slice& slice : *slices)
     joined->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   return *joined;
+}
+
+// The response serialised (deterministically) straight into the slice gRPC
+// sends, with no intermediate string to copy from.
+grpc::ByteBuffer SerializedInSlice(const google::protobuf::Message& response) {
+  grpc::Slice slice(response.ByteSizeLong());
+  google::protobuf::io::ArrayOutputStream array(
+      const_cast<uint8_t*>(slice.begin()), static_cast<int>(slice.size()));
+  google::protobuf::io::CodedOutputStream coded(&array);
+  coded.SetSerializationDeterministic(true);
+  response.SerializeWithCachedSizes(&coded);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 // The client certificate (mutual TLS) and the token headers of a call.
@@ -96,8 +109,7 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
                         outcome, &response);
   }
   if (!outcome.ok()) return ToGrpcStatus(outcome);
-  grpc::Slice slice(encoding::DeterministicBytes(response));
-  *out = grpc::ByteBuffer(&slice, 1);
+  *out = SerializedInSlice(response);
   return grpc::Status::OK;
 }
 
