@@ -85,8 +85,12 @@ build() {
     --entrypoint '["/usr/local/bin/override-resolver"]' \
     --cmd '["--config", "/etc/override-resolver/config.yaml"]' \
     --label org.opencontainers.image.revision="$rev" "$ctr"
+  local previous
+  previous=$(buildah images --quiet "$image:$rev" 2>/dev/null || true)
   buildah commit --rm "$ctr" "$image:$rev" >&2
   buildah tag "$image:$rev" "$image:latest"
+  # vfs keeps a whole copy per image: drop the one this build replaced, untagged now.
+  [ -z "$previous" ] || buildah rmi "$previous" >/dev/null 2>&1 || true
   buildah images "$image"
 }
 
