@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the build and the tests need from Debian's archive. Idempotent:
-# it asks apt only for packages that are missing.
+# it asks apt only for packages that are missing (scripts/install_packages.sh).
 set -euo pipefail
 
 packages=(
@@ -40,14 +40,4 @@ packages=(
   protoc-gen-go-grpc
 )
 
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "setup: installing ${missing[*]}" >&2
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-fi
+exec "$(dirname "$0")/install_packages.sh" "${packages[@]}"
