@@ -11,6 +11,7 @@
 #include "server/deterministic_serialization.h"
 #include "server/instrumented_store.h"
 #include "server/logging.h"
+#include "server/process_metrics.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -58,6 +59,7 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
       admission_(config.max_concurrent_calls, config.max_queued_calls),
       authorizer_(std::move(authorizer)) {
   RegisterBuildInfo(registry_, "0.1.0", "dev");
+  RegisterProcessMetrics(registry_);
   store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
   ServiceOptions options;
   options.limits.walk.max_depth = config.max_nesting_depth;

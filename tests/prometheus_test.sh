@@ -251,6 +251,12 @@ expect "override_resolver_call_duration_seconds_count{job=\"$JOB\",rpc=\"Resolve
 expect_present "override_resolver_call_duration_seconds_bucket{job=\"$JOB\",rpc=\"Resolve\",le=\"+Inf\"}"
 expect_present "override_resolver_build_info{job=\"$JOB\"}"
 expect "override_resolver_calls_in_flight{job=\"$JOB\"}" 0
+# Process metrics, read from /proc at each scrape.
+for metric in process_resident_memory_bytes process_virtual_memory_bytes \
+    process_open_fds process_max_fds process_start_time_seconds; do
+  expect "$metric{job=\"$JOB\"} > bool 0" 1
+done
+expect_present "process_cpu_seconds_total{job=\"$JOB\"}"
 # The scrape itself was clean: every sample the server exposed was ingested.
 expect "scrape_samples_post_metric_relabeling{job=\"$JOB\"} == bool scrape_samples_scraped{job=\"$JOB\"}" 1
 
