@@ -49,7 +49,8 @@ struct Api {
   // No auth section: every call let through, as by default.
   std::unique_ptr<server::Authorizer> authorizer =
       server::Authorizer::Create({}, {}).value();
-  server::HttpApi api{&service, &runner, &registry, &serving,
+  server::Gauge ready;
+  server::HttpApi api{&service, &runner, &registry, &serving, &ready,
                       authorizer.get()};
 
   Api() {

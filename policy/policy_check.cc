@@ -214,6 +214,27 @@ std::optional<Finding> Judge(const Policy& policy, const Leaf& leaf) {
 
 }  // namespace
 
+std::string PolicyRuleName(const v1::Violation& violation) {
+  const std::string& reason = violation.reason();
+  if (reason == kPolicyMaxRetries) return "retries.max";
+  if (reason == kPolicyImage) return "images.allowed";
+  if (reason == kPolicyProtectedEnv) return "environment.protected";
+  if (reason == kPolicyFixedField) return "fixed_fields";
+  const bool request = reason == kPolicyMaxRequest;
+  if (!request && reason != kPolicyMaxLimit) return "";
+  // The field ends in the leaf's path, "resources.limits.memory".
+  const absl::string_view field = violation.field();
+  const absl::string_view resource = field.substr(field.rfind('.') + 1);
+  for (int slot = 1; slot < kResourceSlots; ++slot) {
+    if (ResourcePathName(slot) != resource) continue;
+    LeafKey key;
+    key.resource = slot;
+    key.field = request ? Field::kRequest : Field::kLimit;
+    return QuantityRuleName(key);
+  }
+  return "";
+}
+
 void PolicyCheck::Apply(const std::string& node_path, LeafSet* leaves,
                         std::vector<v1::Violation>* violations,
                         std::vector<v1::Violation>* warnings) {

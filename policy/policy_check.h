@@ -27,6 +27,12 @@ inline constexpr char kPolicyImage[] = "POLICY_IMAGE";
 inline constexpr char kPolicyProtectedEnv[] = "POLICY_PROTECTED_ENV";
 inline constexpr char kPolicyFixedField[] = "POLICY_FIXED_FIELD";
 
+// The rule a policy violation or warning came from, as the config names it:
+// "resources.memory.max_limit", "retries.max", "images.allowed",
+// "environment.protected", "fixed_fields"; "" for any other violation. A
+// bounded set (two per resource, four more), fit for a metric label.
+std::string PolicyRuleName(const v1::Violation& violation);
+
 // One per resolve; not thread-safe. Holds `policy` by reference: it must
 // outlive this object and every LeafSet passed to Apply, since clamped
 // values borrow the maxima's text.

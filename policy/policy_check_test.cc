@@ -157,6 +157,51 @@ TEST(PolicyCheck, ClampedLimitBelowRequestIsRequestAboveLimitNamingPlatform) {
   EXPECT_EQ(WarningReasons(result), "POLICY_MAX_LIMIT");
 }
 
+TEST(PolicyRuleName, NamesTheRuleAsTheConfigDoes) {
+  struct Case {
+    const char* reason;
+    const char* field;
+    const char* rule;
+  };
+  const Case cases[] = {
+      {"POLICY_MAX_REQUEST", "execution_overrides[h].resources.requests.cpu",
+       "resources.cpu.max_request"},
+      {"POLICY_MAX_LIMIT",
+       "node n2 runtime_override.defaults.resources.limits.ephemeral_storage",
+       "resources.ephemeral_storage.max_limit"},
+      {"POLICY_MAX_RETRIES", "launch_plan_overrides[h].retries", "retries.max"},
+      {"POLICY_IMAGE", "execution_overrides[h].container_image",
+       "images.allowed"},
+      {"POLICY_PROTECTED_ENV", "execution_overrides[h].environment.AWS_KEY",
+       "environment.protected"},
+      {"POLICY_FIXED_FIELD", "execution_overrides[h].pod_template",
+       "fixed_fields"},
+      // Not a policy rule, or no resource a rule can name: no rule.
+      {"REQUEST_ABOVE_LIMIT", "execution_overrides[h].resources.limits.cpu",
+       ""},
+      {"POLICY_MAX_LIMIT", "execution_overrides[h].resources.limits.banana",
+       ""},
+  };
+  for (const Case& c : cases) {
+    v1::Violation violation;
+    violation.set_reason(c.reason);
+    violation.set_field(c.field);
+    EXPECT_EQ(PolicyRuleName(violation), c.rule) << c.reason << " " << c.field;
+  }
+}
+
+TEST(PolicyRuleName, NamesTheRuleOfARealClamp) {
+  Policy policy;
+  policy.max_limit[Resources::MEMORY] = MaxQuantity("4Gi", kClamp);
+  const auto result = ResolveUnder(
+      policy, Closure(TaskNode("n0", "t", Hook("h")), "", kLimitedTask), "{}",
+      R"({"h": {"resources": {
+      "limits": [{"name": "MEMORY", "value": "16Gi"}]}}})");
+  ASSERT_EQ(result.response.warnings_size(), 1) << WarningReasons(result);
+  EXPECT_EQ(PolicyRuleName(result.response.warnings(0)),
+            "resources.memory.max_limit");
+}
+
 TEST(PolicyCheck, ClampedValueIsInTheRuntimeOverrides) {
   Policy policy;
   policy.max_limit[Resources::MEMORY] = MaxQuantity("4Gi", kClamp);

@@ -30,6 +30,7 @@ packages=(
   prometheus
   python3-grpcio
   python3-protobuf
+  python3-yaml
   clang-14
   libclang-rt-14-dev
   golang-go

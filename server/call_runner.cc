@@ -10,6 +10,20 @@ std::vector<double> CountBuckets() {
   return {0, 1, 10, 100, 1000, 10000, 100000, 1000000};
 }
 
+// Why admission turned a call away (Admission::Enter's codes).
+absl::string_view RejectionReason(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kResourceExhausted:
+      return "queue_full";
+    case absl::StatusCode::kDeadlineExceeded:
+      return "deadline_while_queued";
+    case absl::StatusCode::kUnavailable:
+      return "shutting_down";
+    default:
+      return "other";
+  }
+}
+
 }  // namespace
 
 CallRunner::CallRunner(Registry* registry, Admission* admission,
@@ -34,7 +48,20 @@ CallRunner::CallRunner(Registry* registry, Admission* admission,
       in_flight_(registry
                      ->AddGauge("override_resolver_calls_in_flight",
                                 "Calls admitted and not yet finished.", {})
-                     .WithLabels({})) {}
+                     .WithLabels({})),
+      admission_rejections_(registry->AddCounter(
+          "override_resolver_admission_rejections_total",
+          "Calls admission turned away, by reason: queue_full, "
+          "deadline_while_queued, shutting_down.",
+          {"reason"})),
+      outcomes_(registry) {
+  Gauge& queued = registry
+                      ->AddGauge("override_resolver_calls_queued",
+                                 "Calls waiting for a running slot.", {})
+                      .WithLabels({});
+  registry->AddCollector(
+      [admission, queued = &queued] { queued->Set(admission->queued()); });
+}
 
 std::string ExecutionName(
     const flyteidl::core::WorkflowExecutionIdentifier& id) {
@@ -57,6 +84,9 @@ Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
                         "the call's deadline passed before it started"));
     in_flight_.Add(-1);
     admission_->Leave();
+  } else {
+    admission_rejections_.WithLabels({RejectionReason(outcome.status.code())})
+        .Increment();
   }
   const absl::Status& status = outcome.status;
   const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -65,6 +95,7 @@ Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
   latency_.WithLabels({rpc}).Observe(seconds);
   nodes_.WithLabels({rpc}).Observe(stats.nodes);
   hooks_.WithLabels({rpc}).Observe(stats.hooks);
+  outcomes_.Count(outcome, stats.warnings);
   LogEvent(status.ok() || status.code() != absl::StatusCode::kInternal
                ? spdlog::level::info
                : spdlog::level::err,

@@ -1,5 +1,6 @@
 // Runs one call of either surface (gRPC or HTTP): admission, deadline,
-// metrics and the per-call log line, around the service's own work.
+// metrics and the per-call log line, around the service's own work. Exports
+// the admission queue's length, read at each scrape.
 #ifndef FLYTEOVERRIDE_SERVER_CALL_RUNNER_H_
 #define FLYTEOVERRIDE_SERVER_CALL_RUNNER_H_
 
@@ -11,6 +12,7 @@
 #include "server/admission.h"
 #include "server/answer.h"
 #include "server/metrics.h"
+#include "server/outcome_metrics.h"
 #include "server/override_service.h"
 
 namespace flyteoverride::server {
@@ -35,6 +37,8 @@ class CallRunner {
   HistogramFamily& nodes_;
   HistogramFamily& hooks_;
   Gauge& in_flight_;
+  CounterFamily& admission_rejections_;
+  OutcomeMetrics outcomes_;
 };
 
 // "project/domain/name" as logs name an execution; "" without a name.

@@ -230,6 +230,7 @@ std::optional<HttpResponse> HttpApi::HandleProbe(
     const absl::Status ready = serving_->load()
                                    ? service_->Ready()
                                    : absl::UnavailableError("shutting down");
+    ready_->Set(ready.ok() ? 1 : 0);
     if (ready.ok()) return HttpResponse{200, "text/plain", "ready\n"};
     return HttpResponse{503, "text/plain",
                         absl::StrCat("not ready: ", ready.message(), "\n")};

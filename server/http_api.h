@@ -22,13 +22,17 @@ namespace flyteoverride::server {
 class HttpApi {
  public:
   // Every API call is let through by `authorizer` once its request is read.
+  // Each /readyz answer is also set in `ready` (1 or 0), for alerts on
+  // readiness flapping.
   HttpApi(const OverrideService* service, CallRunner* runner,
           const Registry* registry, const std::atomic<bool>* serving,
-          const Authorizer* authorizer, const RequestLimits& limits = {})
+          Gauge* ready, const Authorizer* authorizer,
+          const RequestLimits& limits = {})
       : service_(service),
         runner_(runner),
         registry_(registry),
         serving_(serving),
+        ready_(ready),
         authorizer_(authorizer),
         limits_(limits) {}
 
@@ -54,6 +58,7 @@ class HttpApi {
   CallRunner* const runner_;
   const Registry* const registry_;
   const std::atomic<bool>* const serving_;
+  Gauge* const ready_;
   const Authorizer* const authorizer_;
   const RequestLimits limits_;
   std::unique_ptr<HttpServer> http_;

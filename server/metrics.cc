@@ -316,9 +316,15 @@ HistogramFamily& Registry::AddHistogram(std::string name, std::string help,
   return result;
 }
 
+void Registry::AddCollector(std::function<void()> collect) {
+  absl::MutexLock lock(&mu_);
+  collectors_.push_back(std::move(collect));
+}
+
 std::string Registry::Render() const {
   std::string out;
   absl::MutexLock lock(&mu_);
+  for (const auto& collect : collectors_) collect();
   for (const auto& [name, family] : families_) family->AppendTo(out);
   return out;
 }

@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -196,6 +197,12 @@ class Registry {
                                 std::vector<std::string> label_names,
                                 std::vector<double> bucket_bounds);
 
+  // `collect` runs at the start of every Render, to set metrics whose values
+  // are read from elsewhere rather than counted as things happen (process
+  // memory from /proc, the admission queue). It runs under the registry's
+  // lock, so scrapes take turns; it must not register metrics.
+  void AddCollector(std::function<void()> collect);
+
   // Text exposition format 0.0.4, families sorted by name.
   std::string Render() const;
 
@@ -206,6 +213,7 @@ class Registry {
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Family>> families_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> sample_names_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::function<void()>> collectors_ ABSL_GUARDED_BY(mu_);
 };
 
 // Default request latency buckets in seconds: 0.5 ms to 10 s, 14 bounds in

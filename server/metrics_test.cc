@@ -103,6 +103,17 @@ TEST(RegistryTest, LabelledFamilyWithoutChildrenRendersOnlyHeader) {
             "# HELP errors_total Errors.\n# TYPE errors_total counter\n");
 }
 
+TEST(RegistryTest, CollectorsRunAtEveryRenderBeforeFamiliesAreRendered) {
+  Registry registry;
+  Gauge& queued = registry.AddGauge("queued", "Queued.", {}).WithLabels({});
+  int renders = 0;
+  registry.AddCollector([&] { queued.Set(++renders * 10); });
+  EXPECT_EQ(registry.Render(),
+            "# HELP queued Queued.\n# TYPE queued gauge\nqueued 10\n");
+  EXPECT_EQ(registry.Render(),
+            "# HELP queued Queued.\n# TYPE queued gauge\nqueued 20\n");
+}
+
 TEST(HistogramTest, BucketsAreCumulativeWithInclusiveUpperBounds) {
   Histogram histogram({1, 2, 4});
   for (double value : {0.0, 1.0, 1.5, 2.0, 3.0, 4.0, 4.5, 100.0}) {

@@ -138,8 +138,8 @@ int CountHooks(const v1::ResolveResponse& response) {
 }
 
 // The pipeline as Resolve and ResolveDynamic run it: a stopped call answers
-// why it was stopped, a refusal keeps its warnings, and `stats` counts the
-// nodes and hooks resolved either way.
+// why it was stopped, a refusal keeps its warnings (an answer's go to
+// `stats` too), and `stats` counts the nodes and hooks resolved either way.
 Answer<pipeline::ResolveOutcome> RunPipeline(
     const v1::ResolveRequest& request,
     const pipeline::ExecutionContext& context,
@@ -151,11 +151,12 @@ Answer<pipeline::ResolveOutcome> RunPipeline(
   if (!result.ok()) return result.status();
   stats->nodes = result->response.nodes_size();
   stats->hooks = CountHooks(result->response);
+  std::vector<v1::Violation> warnings(result->response.warnings().begin(),
+                                      result->response.warnings().end());
   if (!result->ok()) {
-    return Outcome::Refused(std::move(result->violations),
-                            {result->response.warnings().begin(),
-                             result->response.warnings().end()});
+    return Outcome::Refused(std::move(result->violations), std::move(warnings));
   }
+  stats->warnings = std::move(warnings);
   return *std::move(result);
 }
 

@@ -36,6 +36,9 @@ struct CallStats {
   int nodes = 0;
   int hooks = 0;
   std::string execution;  // "project/domain/name", once the request is read
+  // The warnings (policy clamps) of a resolve that was not refused; a
+  // refusal's are in its Outcome.
+  std::vector<v1::Violation> warnings;
 };
 
 // Thread-safe: holds no mutable state of its own.

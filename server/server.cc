@@ -12,6 +12,7 @@
 #include "server/deterministic_serialization.h"
 #include "server/instrumented_store.h"
 #include "server/logging.h"
+#include "server/process_metrics.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -59,6 +60,13 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
       admission_(config.max_concurrent_calls, config.max_queued_calls),
       authorizer_(std::move(authorizer)) {
   RegisterBuildInfo(registry_, "0.1.0", "dev");
+  RegisterProcessMetrics(registry_);
+  ready_ = &registry_
+                .AddGauge("override_resolver_ready",
+                          "1 when serving and storage answered the last "
+                          "readiness check (start or /readyz), else 0.",
+                          {})
+                .WithLabels({});
   store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
   ServiceOptions options;
   options.limits.walk.max_depth = config.max_nesting_depth;
@@ -94,7 +102,7 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
   grpc_service_ = std::make_unique<GrpcService>(
       service_.get(), runner_.get(), authorizer_.get(), request_limits);
   http_ = std::make_unique<HttpApi>(service_.get(), runner_.get(), &registry_,
-                                    &serving_, authorizer_.get(),
+                                    &serving_, ready_, authorizer_.get(),
                                     request_limits);
 }
 
@@ -236,6 +244,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   health->SetServingStatus("", true);
   health->SetServingStatus(kServiceName, true);
   server->serving_ = true;
+  server->ready_->Set(1);
   LogEvent(
       spdlog::level::info, "serving",
       {{"grpc", absl::StrCat(config.bind_address, ":", server->grpc_port_)},
@@ -260,6 +269,7 @@ void Server::Shutdown() {
   if (stopped_ || grpc_ == nullptr) return;
   stopped_ = true;
   serving_ = false;
+  ready_->Set(0);
   grpc_->GetHealthCheckService()->SetServingStatus(false);
   admission_.Close();
   LogEvent(spdlog::level::info, "shutting down",

@@ -60,6 +60,8 @@ class Server {
   PolicyHolder policy_;
   Admission admission_;
   std::atomic<bool> serving_{false};
+  // 1 while serving and the last /readyz found storage answering.
+  Gauge* ready_ = nullptr;
   std::atomic<bool> stop_all_{false};  // the shutdown grace has passed
   std::unique_ptr<Authorizer> authorizer_;
   std::unique_ptr<OverrideService> service_;

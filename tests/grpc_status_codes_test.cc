@@ -252,6 +252,11 @@ TEST(StatusCodes, OverloadIsResourceExhausted) {
       << "the slow call ended before the second was refused; make it bigger";
   EXPECT_EQ(refused.error_code(), StatusCode::RESOURCE_EXHAUSTED)
       << CodeName(refused.error_code()) << ": " << refused.error_message();
+  EXPECT_EQ(MetricValue(harness.Metrics(),
+                        "override_resolver_admission_rejections_total{"
+                        "reason=\"queue_full\"}"),
+            1)
+      << harness.Metrics();
   EXPECT_TRUE(slow_status.ok()) << slow_status.error_message();
   EXPECT_EQ(slow_nodes, kSlowNodes);
 
@@ -295,6 +300,15 @@ TEST(StatusCodes, TinyDeadlineIsDeadlineExceeded) {
   EXPECT_TRUE(
       WaitFor([&] { return MetricValue(harness.Metrics(), series) >= 1; },
               absl::Seconds(10)))
+      << harness.Metrics();
+  // Admission, not the core, gave up on it.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return MetricValue(harness.Metrics(),
+                           "override_resolver_admission_rejections_total{"
+                           "reason=\"deadline_while_queued\"}") == 1;
+      },
+      absl::Seconds(10)))
       << harness.Metrics();
   const grpc::Status slow_status = slow_call.get();
   EXPECT_TRUE(slow_status.ok()) << slow_status.error_message();

@@ -1,7 +1,8 @@
 // The real binary under an operator policy: a Resolve is judged by the
 // config's `policy:` section, SIGHUP (or the file watcher) applies a new
 // policy without a restart, and a bad file keeps the policy in force, logged
-// and counted (docs/policy.md section 7).
+// and counted (docs/policy.md section 7). /metrics counts the policy's
+// rejections and clamps by rule.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -19,13 +20,13 @@
 namespace flyteoverride::tests {
 namespace {
 
-std::string RetriesPolicy(int max) {
+std::string RetriesPolicy(int max, absl::string_view action = "reject") {
   return absl::StrCat(
       "storage: {driver: memory}\n"
       "policy:\n"
       "  global:\n"
       "    retries: {max: ",
-      max, ", action: reject}\n");
+      max, ", action: ", action, "}\n");
 }
 
 // The reasons of a failed call's violations, joined by ",".
@@ -38,12 +39,24 @@ std::string Reasons(const grpc::Status& status) {
   return out;
 }
 
-double Reloads(int http_port, const char* result) {
-  return MetricValue(HttpCall(http_port, "GET", "/metrics").body,
-                     absl::StrCat("override_resolver_config_reloads_total{"
-                                  "result=\"",
-                                  result, "\"}"));
+double Metric(int http_port, const std::string& series) {
+  return MetricValue(HttpCall(http_port, "GET", "/metrics").body, series);
 }
+
+double Reloads(int http_port, const char* result) {
+  return Metric(http_port,
+                absl::StrCat("override_resolver_config_reloads_total{result=\"",
+                             result, "\"}"));
+}
+
+constexpr char kRetriesRejected[] =
+    "override_resolver_policy_outcomes_total{rule=\"retries.max\","
+    "action=\"rejected\"}";
+constexpr char kRetriesClamped[] =
+    "override_resolver_policy_outcomes_total{rule=\"retries.max\","
+    "action=\"clamped\"}";
+constexpr char kRetriesViolations[] =
+    "override_resolver_violations_total{reason=\"POLICY_MAX_RETRIES\"}";
 
 TEST(PolicyReload, SighupAppliesANewPolicyAndABadFileKeepsTheOld) {
   const std::string path = absl::StrCat(TmpDir(), "/policy_reload.yaml");
@@ -93,6 +106,8 @@ TEST(PolicyReload, SighupAppliesANewPolicyAndABadFileKeepsTheOld) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
       << status.error_message();
   EXPECT_EQ(Reasons(status), "POLICY_MAX_RETRIES") << status.error_message();
+  EXPECT_EQ(Metric(http_port, kRetriesRejected), 1);
+  EXPECT_EQ(Metric(http_port, kRetriesViolations), 1);
 
   // A bad file: refused, counted, and the stricter policy stays.
   ASSERT_TRUE(
@@ -101,6 +116,18 @@ TEST(PolicyReload, SighupAppliesANewPolicyAndABadFileKeepsTheOld) {
   ASSERT_TRUE(WaitFor([&] { return Reloads(http_port, "error") >= 1; },
                       absl::Seconds(30)));
   EXPECT_EQ(Reasons(resolve()), "POLICY_MAX_RETRIES");
+  EXPECT_EQ(Metric(http_port, kRetriesRejected), 2);
+
+  // Clamped: answered, and counted by rule and action.
+  ASSERT_TRUE(WriteFile(path, RetriesPolicy(3, "clamp")));
+  child.Signal(SIGHUP);
+  ASSERT_TRUE(WaitFor([&] { return Reloads(http_port, "ok") >= 2; },
+                      absl::Seconds(30)));
+  status = resolve();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(Metric(http_port, kRetriesClamped), 1);
+  EXPECT_EQ(Metric(http_port, kRetriesRejected), 2);
+  EXPECT_EQ(Metric(http_port, kRetriesViolations), 2);
 
   child.Signal(SIGTERM);
   const int exit = child.Wait(absl::Seconds(30));

@@ -140,7 +140,9 @@ code=$(post "$TMP/body-invalid.json" "$TMP/answer-invalid.json")
 [[ "$code" == 400 ]] || fail "invalid example: HTTP $code, want 400: $(head -c 500 "$TMP/answer-invalid.json")"
 status=$(json_field "$TMP/answer-invalid.json" 'd.get("status")')
 [[ "$status" == INVALID_ARGUMENT ]] || fail "invalid example: status $status, want INVALID_ARGUMENT"
-echo "Resolve invalid: INVALID_ARGUMENT"
+VIOLATIONS=$(json_field "$TMP/answer-invalid.json" 'len(d["violations"])')
+(( VIOLATIONS > 0 )) || fail "invalid example: no violations in the answer"
+echo "Resolve invalid: INVALID_ARGUMENT, $VIOLATIONS violations"
 
 # --- promtool on the scraped text -------------------------------------------
 "$CURL" -sS --max-time 10 -o "$TMP/metrics.txt" -w '%{http_code}\n' "$BASE/metrics" |
@@ -251,6 +253,14 @@ expect "override_resolver_call_duration_seconds_count{job=\"$JOB\",rpc=\"Resolve
 expect_present "override_resolver_call_duration_seconds_bucket{job=\"$JOB\",rpc=\"Resolve\",le=\"+Inf\"}"
 expect_present "override_resolver_build_info{job=\"$JOB\"}"
 expect "override_resolver_calls_in_flight{job=\"$JOB\"}" 0
+expect "sum(override_resolver_violations_total{job=\"$JOB\"})" "$VIOLATIONS"
+expect "override_resolver_ready{job=\"$JOB\"}" 1
+# Process metrics, read from /proc at each scrape.
+for metric in process_resident_memory_bytes process_virtual_memory_bytes \
+    process_open_fds process_max_fds process_start_time_seconds; do
+  expect "$metric{job=\"$JOB\"} > bool 0" 1
+done
+expect_present "process_cpu_seconds_total{job=\"$JOB\"}"
 # The scrape itself was clean: every sample the server exposed was ingested.
 expect "scrape_samples_post_metric_relabeling{job=\"$JOB\"} == bool scrape_samples_scraped{job=\"$JOB\"}" 1
 
