@@ -50,6 +50,7 @@
 #include "server/request_limits.h"
 #include "server/server.h"
 #include "storage/memory_store.h"
+#include "storage/postgres_store.h"
 #include "storage/sqlite_store.h"
 #include "spdlog/spdlog.h"
 #include "synthetic/closure_gen.h"
@@ -124,6 +125,7 @@ struct Options {
   double sustain = 60;
   bool large = false;
   std::string only;  // run only the cases whose name holds this (and the floor)
+  std::string postgres_dsn;  // also record to (and read from) PostgreSQL
 };
 
 // One case's calls: `call(thread, serial)` makes one and says whether it
@@ -206,23 +208,39 @@ v1::ResolveRequest Workload(int task_nodes) {
 
 class Bench {
  public:
-  Bench(const Options& options, server::Server* server)
-      : options_(options), server_(server) {
-    for (int c = 0; c < options.channels; ++c) {
-      channels_.push_back(grpc::CreateChannel(
+  // `postgres`, when there is one, is a second server whose records go to
+  // PostgreSQL: the recorded and read rows run against it too.
+  Bench(const Options& options, server::Server* server,
+        server::Server* postgres)
+      : options_(options),
+        server_(server),
+        channels_(Channels(server, options.channels)),
+        postgres_channels_(Channels(postgres, options.channels)) {}
+
+  static std::vector<std::shared_ptr<grpc::Channel>> Channels(
+      server::Server* server, int count) {
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
+    for (int c = 0; server != nullptr && c < count; ++c) {
+      channels.push_back(grpc::CreateChannel(
           absl::StrCat("127.0.0.1:", server->grpc_port()),
           grpc::InsecureChannelCredentials()));
     }
+    return channels;
   }
 
   bool Raw(int thread, const char* method, const std::string& bytes) const {
+    return RawOn(channels_, thread, method, bytes);
+  }
+
+  static bool RawOn(const std::vector<std::shared_ptr<grpc::Channel>>& channels,
+                    int thread, const char* method, const std::string& bytes) {
     grpc::Slice slice(bytes);
     grpc::ByteBuffer request(&slice, 1), response;
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::seconds(30));
     return grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-               channels_[thread % channels_.size()].get(),
+               channels[thread % channels.size()].get(),
                grpc::internal::RpcMethod(method,
                                          grpc::internal::RpcMethod::NORMAL_RPC),
                &context, request, &response)
@@ -246,7 +264,7 @@ class Bench {
         in_process > 0 ? absl::StrFormat("%.0f", in_process) : "-";
     const std::string failed =
         r.failures > 0 ? absl::StrCat(r.failures, " failed") : "";
-    std::printf("%-28s %6d %9.0f %7.2fx %9.0f %9.0f %9.0f %10s %s\n", name,
+    std::printf("%-34s %6d %9.0f %7.2fx %9.0f %9.0f %9.0f %10s %s\n", name,
                 nodes, r.calls_per_second, r.calls_per_second / floor_,
                 r.p50_us, r.p99_us, r.cpu_per_call_us, local.c_str(),
                 failed.c_str());
@@ -313,6 +331,28 @@ class Bench {
          drive([&](int t, int64_t) { return Raw(t, kGetResolved, one_bytes); }));
     Case("GetResolved all nodes", task_nodes,
          drive([&](int t, int64_t) { return Raw(t, kGetResolved, all_bytes); }));
+    if (!postgres_channels_.empty()) {
+      const auto& pg = postgres_channels_;
+      // The database outlives the run: names of this run's own.
+      v1::ResolveRequest read = recorded;
+      read.mutable_execution_id()->set_name(
+          absl::StrCat("read-", run_, "-", task_nodes));
+      RawOn(pg, 0, kResolve, read.SerializeAsString());
+      v1::GetResolvedRequest pg_one = one;
+      *pg_one.mutable_execution_id() = read.execution_id();
+      const std::string pg_one_bytes = pg_one.SerializeAsString();
+      Case("Resolve recorded (PostgreSQL)", task_nodes,
+           drive([&](int t, int64_t serial) {
+             v1::ResolveRequest unique = request;
+             unique.mutable_execution_id()->set_name(
+                 absl::StrCat("load-", run_, "-", task_nodes, "-", serial));
+             return RawOn(pg, t, kResolve, unique.SerializeAsString());
+           }));
+      Case("GetResolved one node (PostgreSQL)", task_nodes,
+           drive([&](int t, int64_t) {
+             return RawOn(pg, t, kGetResolved, pg_one_bytes);
+           }));
+    }
     const std::string json = encoding::DeterministicJson(dry, false);
     std::vector<std::unique_ptr<HttpClient>> http;
     for (int t = 0; t < options_.threads; ++t)
@@ -341,7 +381,9 @@ class Bench {
  private:
   const Options options_;
   server::Server* const server_;
-  std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  const std::vector<std::shared_ptr<grpc::Channel>> channels_;
+  const std::vector<std::shared_ptr<grpc::Channel>> postgres_channels_;
+  const std::string run_ = absl::StrCat(getpid(), "-", absl::ToUnixSeconds(absl::Now()));
   storage::MemoryStore memory_;
   server::OverrideService local_{server::ServiceOptions(), &memory_};
   double floor_ = 0;
@@ -349,6 +391,7 @@ class Bench {
 
 Options Parse(int argc, char** argv) {
   Options options;
+  if (const char* dsn = std::getenv("FO_POSTGRES_DSN")) options.postgres_dsn = dsn;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
     auto next = [&](double* out) {
@@ -365,6 +408,8 @@ Options Parse(int argc, char** argv) {
     } else if (arg == "--channels") {
       next(&value);
       options.channels = std::max(1, static_cast<int>(value));
+    } else if (arg == "--postgres" && i + 1 < argc) {
+      options.postgres_dsn = argv[++i];
     } else if (arg == "--only" && i + 1 < argc) {
       options.only = argv[++i];
     } else if (arg == "--large") {
@@ -405,12 +450,30 @@ int main(int argc, char** argv) {
       "cores shared with the server\n\n",
       options.threads, options.channels, options.seconds,
       std::thread::hardware_concurrency());
-  std::printf("%-28s %6s %9s %8s %9s %9s %9s %10s\n", "case", "nodes",
+  std::printf("%-34s %6s %9s %8s %9s %9s %9s %10s\n", "case", "nodes",
               "calls/s", "x floor", "p50 us", "p99 us", "cpu us", "in-proc us");
-  bench::Bench bench(options, server->get());
+  // With --postgres DSN (or FO_POSTGRES_DSN, as scripts/postgres.sh
+  // prints), a second server records to PostgreSQL.
+  std::unique_ptr<server::Server> postgres;
+  if (!options.postgres_dsn.empty()) {
+    config::Config pg_config = config;
+    pg_config.storage.driver = config::StorageConfig::Driver::kPostgres;
+    auto pg_store = storage::PostgresStore::Open({options.postgres_dsn});
+    auto started = pg_store.ok() ? server::Server::Start(
+                                       pg_config, *std::move(pg_store), {})
+                                 : pg_store.status();
+    if (!started.ok()) {
+      std::fprintf(stderr, "load_bench: PostgreSQL: %s\n",
+                   started.status().ToString().c_str());
+      return 1;
+    }
+    postgres = *std::move(started);
+  }
+  bench::Bench bench(options, server->get(), postgres.get());
   for (int nodes : {100, 1000}) bench.Size(nodes);
   if (options.large) bench.Size(10'000);
   if (options.sustain > 0) bench.Sustain();
+  if (postgres != nullptr) postgres->Shutdown();
   (*server)->Shutdown();
   std::system(absl::StrCat("rm -rf ", dir).c_str());
   return 0;
