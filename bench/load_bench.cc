@@ -259,11 +259,23 @@ class Bench {
   }
 
   void Row(const char* name, int nodes, const Result& r, double in_process) {
-    if (floor_ == 0) floor_ = r.calls_per_second;
+    std::string notes;
+    if (floor_ == 0) {
+      floor_ = r.calls_per_second;
+      floor_cpu_ = r.cpu_per_call_us;
+      floor_in_process_ = in_process;
+    } else if (in_process > floor_in_process_) {
+      // design.md section 13: the CPU a call costs beyond the floor's, as a
+      // multiple of the same work beyond the parse in process.
+      notes = absl::StrFormat(
+          " beyond floor %.2fx in-proc; one core ~%.0f/s",
+          (r.cpu_per_call_us - floor_cpu_) / (in_process - floor_in_process_),
+          1e6 / r.cpu_per_call_us);
+    }
     const std::string local =
         in_process > 0 ? absl::StrFormat("%.0f", in_process) : "-";
     const std::string failed =
-        r.failures > 0 ? absl::StrCat(r.failures, " failed") : "";
+        r.failures > 0 ? absl::StrCat(notes, " ", r.failures, " failed") : notes;
     std::printf("%-34s %6d %9.0f %7.2fx %9.0f %9.0f %9.0f %10s %s\n", name,
                 nodes, r.calls_per_second, r.calls_per_second / floor_,
                 r.p50_us, r.p99_us, r.cpu_per_call_us, local.c_str(),
@@ -386,7 +398,9 @@ class Bench {
   const std::string run_ = absl::StrCat(getpid(), "-", absl::ToUnixSeconds(absl::Now()));
   storage::MemoryStore memory_;
   server::OverrideService local_{server::ServiceOptions(), &memory_};
-  double floor_ = 0;
+  double floor_ = 0;  // the floor's calls/s, CPU and in-process cost
+  double floor_cpu_ = 0;
+  double floor_in_process_ = 0;
 };
 
 Options Parse(int argc, char** argv) {
