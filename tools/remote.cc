@@ -16,9 +16,12 @@ namespace {
 
 // gRPC's default is pick_first: every call to the first address that
 // answers. round_robin spreads calls over every address the name resolves
-// to (a headless Service behind dns:///), and retries UNAVAILABLE, which a
-// replica answers when it is shutting down or cannot reach storage. Every
-// call is idempotent (docs/design.md section 5), so a retry is safe.
+// to (a headless Service behind dns:///). Retried: UNAVAILABLE, which a
+// replica answers when it is shutting down or cannot reach storage, and
+// CANCELLED, which gRPC answers for a call that reached a replica as its
+// shutdown began (grpc/grpc#41785); gRPC never retries a call the caller
+// cancelled. Every call is idempotent (docs/design.md section 5), so a
+// retry is safe.
 constexpr char kServiceConfig[] = R"json({
   "loadBalancingConfig": [{"round_robin": {}}],
   "methodConfig": [{
@@ -28,7 +31,7 @@ constexpr char kServiceConfig[] = R"json({
       "initialBackoff": "0.2s",
       "maxBackoff": "2s",
       "backoffMultiplier": 2,
-      "retryableStatusCodes": ["UNAVAILABLE"]
+      "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"]
     }
   }]
 })json";
