@@ -27,6 +27,7 @@ packages=(
   curl
   openssl
   prometheus
+  nginx
   python3-grpcio
   python3-protobuf
   clang-14
