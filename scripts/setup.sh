@@ -28,6 +28,7 @@ packages=(
   curl
   openssl
   prometheus
+  nginx
   python3-grpcio
   python3-protobuf
   python3-yaml

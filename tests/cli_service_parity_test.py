@@ -84,9 +84,12 @@ def check(example, grpc_address, http_address, policy):
              "--execution", "examples/%s/execution.json" % example
              ] + flags_of(example)
     in_process_json = None
-    for mode in ([], ["--json"]):
+    # Both forms of --server: HOST:PORT, and the dns:/// target that
+    # reaches every replica behind a headless Service.
+    for mode, target in (([], grpc_address),
+                         (["--json"], "dns:///" + grpc_address)):
         local = overridectl(files + ["--explain"] + mode + policy)
-        remote = overridectl(files + ["--explain", "--server", grpc_address]
+        remote = overridectl(files + ["--explain", "--server", target]
                              + mode)
         for what, a, b in zip(("stdout", "stderr", "exit status"), local,
                               remote):

@@ -44,9 +44,8 @@ ServerProcess::ServerProcess(const std::string& name,
 bool ServerProcess::WaitServing(absl::Duration timeout) {
   if (child_ == nullptr) return false;
   line_ = child_->ReadStdoutLine(timeout);
-  int grpc_port = 0;
-  if (!ParseServingLine(line_, &grpc_port, &http_port_)) return false;
-  Connect(grpc_port);
+  if (!ParseServingLine(line_, &grpc_port_, &http_port_)) return false;
+  Connect(grpc_port_);
   return true;
 }
 

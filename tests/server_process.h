@@ -46,6 +46,7 @@ class ServerProcess : public ResolverClient {
   std::string Why();
 
   Child& child() { return *child_; }
+  int grpc_port() const { return grpc_port_; }
   int http_port() const { return http_port_; }
 
   // The status of GET /readyz, 0 without an answer within `timeout`.
@@ -55,6 +56,7 @@ class ServerProcess : public ResolverClient {
   std::string name_;
   std::unique_ptr<Child> child_;
   std::string line_;
+  int grpc_port_ = 0;
   int http_port_ = 0;
 };
 

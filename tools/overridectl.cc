@@ -11,9 +11,10 @@
 //                       [--server HOST:PORT [--execution-id P/D/N]]
 //   overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH]
 //   [--json]
-// With --server, calls a running override-resolver (TLS: --tls-ca, and for
-// mutual TLS --tls-cert and --tls-key; a bearer token: --token-file) instead
-// of resolving in process.
+// With --server (HOST:PORT, or dns:///HOST:PORT for every replica behind a
+// name, called round robin), calls a running override-resolver (TLS:
+// --tls-ca, and for mutual TLS --tls-cert and --tls-key; a bearer token:
+// --token-file) instead of resolving in process.
 // --policy F applies the `policy:` section of a server config file in
 // process, for --project and --domain (default: the closure's workflow id).
 //
@@ -49,6 +50,8 @@ constexpr char kUsage[] =
     "                      [--server HOST:PORT [--execution-id P/D/N]]\n"
     "  overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH] "
     "[--json]\n"
+    "--server HOST:PORT, or dns:///HOST:PORT: calls go round robin over every\n"
+    "address the name resolves to; UNAVAILABLE is retried.\n"
     "TLS to a server: --tls-ca FILE, and --tls-cert FILE --tls-key FILE for "
     "mutual TLS.\n"
     "--token-file FILE sends the bearer token it holds (flyte-authorization).\n"

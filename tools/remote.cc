@@ -8,10 +8,33 @@
 #include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
+#include "grpcpp/support/channel_arguments.h"
 #include "tools/inputs.h"
 
 namespace flyteoverride::tools {
 namespace {
+
+// gRPC's default is pick_first: every call to the first address that
+// answers. round_robin spreads calls over every address the name resolves
+// to (a headless Service behind dns:///). Retried: UNAVAILABLE, which a
+// replica answers when it is shutting down or cannot reach storage, and
+// CANCELLED, which gRPC answers for a call that reached a replica as its
+// shutdown began (grpc/grpc#41785); gRPC never retries a call the caller
+// cancelled. Every call is idempotent (docs/design.md section 5), so a
+// retry is safe.
+constexpr char kServiceConfig[] = R"json({
+  "loadBalancingConfig": [{"round_robin": {}}],
+  "methodConfig": [{
+    "name": [{"service": "flyteoverride.v1.OverrideResolver"}],
+    "retryPolicy": {
+      "maxAttempts": 4,
+      "initialBackoff": "0.2s",
+      "maxBackoff": "2s",
+      "backoffMultiplier": 2,
+      "retryableStatusCodes": ["UNAVAILABLE", "CANCELLED"]
+    }
+  }]
+})json";
 
 bool Fail(const grpc::Status& status, RemoteError* error) {
   error->status =
@@ -82,7 +105,11 @@ absl::StatusOr<std::unique_ptr<Remote>> Remote::Connect(
     if (!text.ok()) return text.status();
     token = std::string(absl::StripAsciiWhitespace(*text));
   }
-  auto channel = grpc::CreateChannel(options.address, credentials);
+  // The default service config: used unless the name resolver supplies one
+  // (gRPC's DNS resolver does not look for one unless asked to).
+  grpc::ChannelArguments args;
+  args.SetServiceConfigJSON(kServiceConfig);
+  auto channel = grpc::CreateCustomChannel(options.address, credentials, args);
   return std::unique_ptr<Remote>(
       new Remote(v1::OverrideResolver::NewStub(channel),
                  options.timeout_seconds, std::move(token)));

@@ -12,7 +12,9 @@
 namespace flyteoverride::tools {
 
 struct RemoteOptions {
-  std::string address;  // HOST:PORT
+  // A gRPC target: HOST:PORT, or dns:///HOST:PORT; calls go round robin
+  // over every address it resolves to.
+  std::string address;
   // TLS when ca_file is set; mutual TLS when cert_file and key_file are too.
   std::string ca_file, cert_file, key_file;
   // A file holding a bearer token (an IdP's JWT), sent with every call in

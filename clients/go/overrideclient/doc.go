@@ -4,7 +4,8 @@
 //
 // It gives typed calls for every RPC over plaintext, TLS or mutual TLS, with a
 // bearer token, a default deadline, and retries with backoff on UNAVAILABLE
-// (every RPC of the service is idempotent by design). On top of them:
+// and on a CANCELLED the caller did not cause (every RPC of the service is
+// idempotent by design). On top of them:
 //
 //   - ResolveExecution and ResolveExecutionMessage, for FlyteAdmin's
 //     WorkflowExecutor: read the override maps from an execution's

@@ -30,7 +30,7 @@ type Options struct {
 	// CallTimeout bounds a call, retries included, when the caller's context
 	// has no deadline of its own. Zero means 30s; negative means none.
 	CallTimeout time.Duration
-	// Retry says how calls are retried on UNAVAILABLE.
+	// Retry says how calls are retried on UNAVAILABLE (and CANCELLED).
 	Retry RetryPolicy
 	// DialOptions are added after the client's own (interceptors for tracing
 	// or metrics, message size limits).
@@ -60,10 +60,12 @@ func StaticToken(token string) TokenSource {
 	return func(context.Context) (string, error) { return token, nil }
 }
 
-// RetryPolicy says how often and how patiently a call is retried. Only
-// UNAVAILABLE is retried: the server answers it when nothing was written
-// (storage down, shutting down) or the call never reached it. Every other
-// code is the same on a second try (docs/design.md section 5.2).
+// RetryPolicy says how often and how patiently a call is retried. Retried
+// are UNAVAILABLE, which the server answers when nothing was written
+// (storage down, shutting down) or the call never reached it, and a
+// CANCELLED the caller did not cause, which a replica answers to a call
+// that reached it as its shutdown began. Every other code is the same on a
+// second try (docs/design.md section 5.2).
 type RetryPolicy struct {
 	// MaxAttempts counts every attempt, the first included. Zero means 5;
 	// 1 turns retries off.

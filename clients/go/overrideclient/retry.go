@@ -22,8 +22,22 @@ var idempotentMethods = map[string]bool{
 	"/flyteoverride.v1.OverrideResolver/ResolveDynamic":  true,
 }
 
-// retryInterceptor retries idempotent calls that failed with UNAVAILABLE,
-// waiting longer each time, within the call's deadline.
+// retryable says whether a failed call may be sent again: UNAVAILABLE, and a
+// CANCELLED the caller did not cause (its context is still live), which
+// gRPC C++ answers for a call that reached a replica as its shutdown began
+// (grpc/grpc#41785).
+func retryable(ctx context.Context, err error) bool {
+	switch status.Code(err) {
+	case codes.Unavailable:
+		return true
+	case codes.Canceled:
+		return ctx.Err() == nil
+	}
+	return false
+}
+
+// retryInterceptor retries idempotent calls that failed with a retryable
+// error, waiting longer each time, within the call's deadline.
 func retryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 	return func(ctx context.Context, method string, req, reply interface{},
 		cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
@@ -33,7 +47,7 @@ func retryInterceptor(p RetryPolicy) grpc.UnaryClientInterceptor {
 		backoff := p.InitialBackoff
 		for attempt := 1; ; attempt++ {
 			err := invoker(ctx, method, req, reply, cc, opts...)
-			if err == nil || status.Code(err) != codes.Unavailable || attempt >= p.MaxAttempts {
+			if err == nil || !retryable(ctx, err) || attempt >= p.MaxAttempts {
 				return err
 			}
 			wait := jitter(backoff)
