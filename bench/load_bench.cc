@@ -232,13 +232,23 @@ class Bench {
  public:
   // `postgres`, when there is one, is a second server whose records go to
   // PostgreSQL: the recorded and read rows run against it too.
-  Bench(const Options& options, server::Server* server, FloorService* floor,
-        server::Server* postgres)
+  // The in-process reference runs the service as the server does: the same
+  // options from `config` and the server's own policy.
+  Bench(const Options& options, const config::Config& config,
+        server::Server* server, FloorService* floor, server::Server* postgres)
       : options_(options),
         server_(server),
         floor_service_(floor),
         channels_(Channels(server, options.channels)),
-        postgres_channels_(Channels(postgres, options.channels)) {}
+        postgres_channels_(Channels(postgres, options.channels)),
+        local_(LocalOptions(config, server), &memory_) {}
+
+  static server::ServiceOptions LocalOptions(const config::Config& config,
+                                             server::Server* server) {
+    server::ServiceOptions options = server::ServiceOptionsFor(config);
+    options.policy = server->policy();
+    return options;
+  }
 
   static std::vector<std::shared_ptr<grpc::Channel>> Channels(
       server::Server* server, int count) {
@@ -364,7 +374,7 @@ class Bench {
              v1::ResolveResponse response;
              local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
                  .Deliver(&response);
-             response.SerializeAsString();
+             encoding::DeterministicBytes(response);  // as the service sends it
            });
          });
     Case("Resolve recorded (SQLite)", task_nodes,
@@ -433,7 +443,7 @@ class Bench {
   const std::vector<std::shared_ptr<grpc::Channel>> postgres_channels_;
   const std::string run_ = absl::StrCat(getpid(), "-", absl::ToUnixSeconds(absl::Now()));
   storage::MemoryStore memory_;
-  server::OverrideService local_{server::ServiceOptions(), &memory_};
+  server::OverrideService local_;
   double floor_ = 0;  // the floor's calls/s, CPU and in-process cost
   double floor_cpu_ = 0;
   double answer_cpu_ = 0;  // the floor that answers as much as Resolve
@@ -520,7 +530,7 @@ int main(int argc, char** argv) {
     }
     postgres = *std::move(started);
   }
-  bench::Bench bench(options, server->get(), &floor, postgres.get());
+  bench::Bench bench(options, config, server->get(), &floor, postgres.get());
   for (int nodes : {100, 1000}) bench.Size(nodes);
   if (options.large) bench.Size(10'000);
   if (options.sustain > 0) bench.Sustain();

@@ -53,21 +53,7 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
 
 }  // namespace
 
-Server::Server(const config::Config& config, std::unique_ptr<storage::Store> store,
-               std::unique_ptr<Authorizer> authorizer)
-    : config_(config),
-      policy_(config.policy),
-      admission_(config.max_concurrent_calls, config.max_queued_calls),
-      authorizer_(std::move(authorizer)) {
-  RegisterBuildInfo(registry_, "0.1.0", "dev");
-  RegisterProcessMetrics(registry_);
-  ready_ = &registry_
-                .AddGauge("override_resolver_ready",
-                          "1 when serving and storage answered the last "
-                          "readiness check (start or /readyz), else 0.",
-                          {})
-                .WithLabels({});
-  store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
+ServiceOptions ServiceOptionsFor(const config::Config& config) {
   ServiceOptions options;
   options.limits.walk.max_depth = config.max_nesting_depth;
   options.limits.walk.max_nodes = config.max_node_instances;
@@ -87,9 +73,28 @@ Server::Server(const config::Config& config, std::unique_ptr<storage::Store> sto
   // An answer that cannot be sent is refused before it is recorded.
   options.limits.max_output_bytes =
       static_cast<size_t>(config.max_message_bytes);
-  options.stop_all = &stop_all_;
   options.retention = config.storage.retention;
   options.rewrite.forbid_task_copies = config.forbid_task_copies;
+  return options;
+}
+
+Server::Server(const config::Config& config, std::unique_ptr<storage::Store> store,
+               std::unique_ptr<Authorizer> authorizer)
+    : config_(config),
+      policy_(config.policy),
+      admission_(config.max_concurrent_calls, config.max_queued_calls),
+      authorizer_(std::move(authorizer)) {
+  RegisterBuildInfo(registry_, "0.1.0", "dev");
+  RegisterProcessMetrics(registry_);
+  ready_ = &registry_
+                .AddGauge("override_resolver_ready",
+                          "1 when serving and storage answered the last "
+                          "readiness check (start or /readyz), else 0.",
+                          {})
+                .WithLabels({});
+  store_ = std::make_unique<InstrumentedStore>(std::move(store), &registry_);
+  ServiceOptions options = ServiceOptionsFor(config);
+  options.stop_all = &stop_all_;
   options.policy = &policy_;
   service_ = std::make_unique<OverrideService>(options, store_.get());
   runner_ = std::make_unique<CallRunner>(&registry_, &admission_,
@@ -186,6 +191,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   // reading from connections, so memory is admitted before it is spent.
   quota.Resize(static_cast<size_t>(config.max_request_bytes_in_flight));
   builder.SetResourceQuota(quota);
+  // gRPC's synchronous server ends a thread that finds more than MAX_POLLERS
+  // threads idle and starts one when none is: at its default of 2, every
+  // burst of concurrent calls creates threads and the lull after ends them,
+  // a clone, stack mapping and unmapping per call under load. Keep as many
+  // as may run at once.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              config.max_concurrent_calls);
   server->grpc_ = builder.BuildAndStart();
   if (server->grpc_ == nullptr || server->grpc_port_ == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ",

@@ -23,6 +23,11 @@
 
 namespace flyteoverride::server {
 
+// The options a server runs its OverrideService with, from its config:
+// limits, retention, the rewrite's. The server adds its policy and its stop
+// flag; benchmarks use the same options for the in-process reference.
+ServiceOptions ServiceOptionsFor(const config::Config& config);
+
 // Start, then Shutdown once, from one thread.
 class Server {
  public:
