@@ -40,6 +40,7 @@
 #include "config/config.h"
 #include "encoding/json_format.h"
 #include "flyteoverride/v1/resolver.pb.h"
+#include "google/protobuf/arena.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/rpc_method.h"
@@ -96,9 +97,13 @@ class FloorService final : public grpc::Service {
                                              grpc::ByteBuffer>(
             [answer](FloorService* self, grpc::ServerContext*,
                      const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
-              v1::ResolveRequest request;
+              // On an arena, as the service reads requests.
+              google::protobuf::Arena arena;
+              auto* request =
+                  google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
+                      &arena);
               const server::Outcome read =
-                  server::ReadProto(Bytes(*in), {}, &request);
+                  server::ReadProto(Bytes(*in), {}, request);
               grpc::Slice slice = answer(*self);
               *out = grpc::ByteBuffer(&slice, 1);
               return read.ok() ? grpc::Status::OK
@@ -358,7 +363,10 @@ class Bench {
          drive([&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); }),
          [&] {
            return InProcess([&] {
-             v1::ResolveRequest parsed;
+             google::protobuf::Arena arena;
+             auto& parsed =
+                 *google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
+                     &arena);
              parsed.ParseFromString(dry_bytes);
            });
          });
@@ -368,7 +376,10 @@ class Bench {
          drive([&](int t, int64_t) { return Raw(t, kResolve, dry_bytes); }),
          [&] {
            return InProcess([&] {
-             v1::ResolveRequest parsed;
+             google::protobuf::Arena arena;
+             auto& parsed =
+                 *google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
+                     &arena);
              parsed.ParseFromString(dry_bytes);
              server::CallStats stats;
              v1::ResolveResponse response;

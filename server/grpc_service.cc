@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "grpcpp/impl/rpc_service_method.h"
@@ -85,7 +86,10 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
   std::string execution;
   const Outcome outcome = runner_->Run(
       rpc, "", DeadlineOf(context), [&](CallStats* stats, absl::Time deadline) {
-        Request request;
+        // The request lives on an arena: a parsed closure is thousands of
+        // small objects, freed here in a few blocks instead of one by one.
+        google::protobuf::Arena arena;
+        Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
         std::vector<grpc::Slice> slices;
         std::string joined;
         Outcome read =
