@@ -16,19 +16,15 @@
 // (WAL, fsync on commit). At the end, the resident memory after --sustain
 // seconds of Resolve dry runs. It reports; it never fails. The method and
 // the figures: docs/performance.md.
-#include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -36,7 +32,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "bench/floor_service.h"
 #include "bench/http_client.h"
+#include "bench/load_driver.h"
 #include "config/config.h"
 #include "encoding/json_format.h"
 #include "flyteoverride/v1/resolver.pb.h"
@@ -44,11 +42,8 @@
 #include "grpcpp/create_channel.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/impl/rpc_method.h"
-#include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/byte_buffer.h"
-#include "grpcpp/support/method_handler.h"
 #include "server/override_service.h"
-#include "server/request_limits.h"
 #include "server/server.h"
 #include "storage/memory_store.h"
 #include "storage/postgres_store.h"
@@ -59,85 +54,9 @@
 namespace flyteoverride::bench {
 namespace {
 
-constexpr char kFloor[] = "/flyteoverride.bench.Floor/Parse";
-constexpr char kFloorAnswer[] = "/flyteoverride.bench.Floor/ParseAndAnswer";
 constexpr char kResolve[] = "/flyteoverride.v1.OverrideResolver/Resolve";
 constexpr char kGetResolved[] =
     "/flyteoverride.v1.OverrideResolver/GetResolved";
-
-std::string Bytes(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  for (const grpc::Slice& slice : slices)
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  return bytes;
-}
-
-// The floor: the request read as the service reads it, nothing answered.
-// Beside it, the same read answered with bytes as many as Resolve's answer
-// (set per size before its case runs): what sending that answer costs, so
-// the service's own work can be told from the transport's.
-class FloorService final : public grpc::Service {
- public:
-  FloorService() {
-    Add(kFloor, [](const FloorService&) { return grpc::Slice("", 0); });
-    Add(kFloorAnswer,
-        [](const FloorService& self) { return grpc::Slice(self.answer_); });
-  }
-
-  void SetAnswer(std::string bytes) { answer_ = std::move(bytes); }
-
- private:
-  template <typename Answer>
-  void Add(const char* method, Answer answer) {
-    AddMethod(new grpc::internal::RpcServiceMethod(
-        method, grpc::internal::RpcMethod::NORMAL_RPC,
-        new grpc::internal::RpcMethodHandler<FloorService, grpc::ByteBuffer,
-                                             grpc::ByteBuffer>(
-            [answer](FloorService* self, grpc::ServerContext*,
-                     const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
-              // On an arena, as the service reads requests.
-              google::protobuf::Arena arena;
-              auto* request =
-                  google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
-                      &arena);
-              const server::Outcome read =
-                  server::ReadProto(Bytes(*in), {}, request);
-              grpc::Slice slice = answer(*self);
-              *out = grpc::ByteBuffer(&slice, 1);
-              return read.ok() ? grpc::Status::OK
-                               : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                              "unreadable");
-            },
-            this)));
-  }
-
-  std::string answer_;
-};
-
-double ThreadCpu() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
-}
-
-double ProcessCpu() {
-  rusage usage;
-  getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
-}
-
-size_t ResidentMiB() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    size_t kib = 0;
-    if (std::sscanf(line.c_str(), "VmRSS: %zu kB", &kib) == 1) return kib >> 10;
-  }
-  return 0;
-}
 
 struct Options {
   double seconds = 3;
@@ -148,77 +67,6 @@ struct Options {
   std::string only;  // run only the cases whose name holds this (and the floor)
   std::string postgres_dsn;  // also record to (and read from) PostgreSQL
 };
-
-// One case's calls: `call(thread, serial)` makes one and says whether it
-// succeeded.
-using CallFn = std::function<bool(int, int64_t)>;
-
-struct Result {
-  double calls_per_second = 0;
-  double p50_us = 0, p99_us = 0;
-  double cpu_per_call_us = 0;  // process CPU less the client threads'
-  int64_t failures = 0;
-};
-
-Result Drive(const Options& options, const CallFn& call, double seconds) {
-  std::atomic<bool> stop{false};
-  std::atomic<int64_t> serial{0}, failures{0};
-  std::vector<std::vector<double>> latencies(options.threads);
-  std::vector<double> client_cpu(options.threads, 0);
-  const double cpu_start = ProcessCpu();
-  const absl::Time start = absl::Now();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < options.threads; ++t) {
-    threads.emplace_back([&, t] {
-      const double mine = ThreadCpu();
-      while (!stop.load(std::memory_order_relaxed)) {
-        const absl::Time before = absl::Now();
-        if (!call(t, serial++)) ++failures;
-        latencies[t].push_back(absl::ToDoubleMicroseconds(absl::Now() - before));
-      }
-      client_cpu[t] = ThreadCpu() - mine;
-    });
-  }
-  absl::SleepFor(absl::Seconds(seconds));
-  stop = true;
-  for (std::thread& thread : threads) thread.join();
-  const double elapsed = absl::ToDoubleSeconds(absl::Now() - start);
-  double clients = 0;
-  std::vector<double> all;
-  for (int t = 0; t < options.threads; ++t) {
-    clients += client_cpu[t];
-    all.insert(all.end(), latencies[t].begin(), latencies[t].end());
-  }
-  std::sort(all.begin(), all.end());
-  Result result;
-  const double calls = static_cast<double>(all.size());
-  if (all.empty()) return result;
-  result.calls_per_second = calls / elapsed;
-  result.p50_us = all[all.size() / 2];
-  result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  result.cpu_per_call_us = (ProcessCpu() - cpu_start - clients) / calls * 1e6;
-  result.failures = failures;
-  return result;
-}
-
-// The in-process cost of `work`, per call, in microseconds of CPU: the
-// median of five 200 ms runs, as single runs on a shared machine vary.
-double InProcess(const std::function<void()>& work) {
-  work();
-  std::vector<double> runs;
-  for (int run = 0; run < 5; ++run) {
-    int calls = 0;
-    const double start = ThreadCpu();
-    const absl::Time until = absl::Now() + absl::Milliseconds(200);
-    do {
-      work();
-      ++calls;
-    } while (absl::Now() < until);
-    runs.push_back((ThreadCpu() - start) / calls * 1e6);
-  }
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
-}
 
 v1::ResolveRequest Workload(int task_nodes) {
   synthetic::ClosureShape shape;
@@ -356,7 +204,9 @@ class Bench {
     const double seconds = options_.seconds;
 
     auto drive = [&](CallFn call) {
-      return [this, call, seconds] { return Drive(options_, call, seconds); };
+      return [this, call, seconds] {
+        return Drive(options_.threads, call, seconds);
+      };
     };
     // The floor first: every other row's ratio is to it.
     Case("floor (parse only)", task_nodes,
@@ -364,10 +214,7 @@ class Bench {
          [&] {
            return InProcess([&] {
              google::protobuf::Arena arena;
-             auto& parsed =
-                 *google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
-                     &arena);
-             parsed.ParseFromString(dry_bytes);
+             ReadRequest(dry_bytes, &arena);
            });
          });
     Case("floor + an answer of Resolve's size", task_nodes,
@@ -377,10 +224,7 @@ class Bench {
          [&] {
            return InProcess([&] {
              google::protobuf::Arena arena;
-             auto& parsed =
-                 *google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
-                     &arena);
-             parsed.ParseFromString(dry_bytes);
+             const v1::ResolveRequest& parsed = *ReadRequest(dry_bytes, &arena);
              server::CallStats stats;
              v1::ResolveResponse response;
              local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
@@ -438,7 +282,8 @@ class Bench {
       return dry.SerializeAsString();
     }();
     const Result r = Drive(
-        options_, [&](int t, int64_t) { return Raw(t, kResolve, bytes); },
+        options_.threads,
+        [&](int t, int64_t) { return Raw(t, kResolve, bytes); },
         options_.sustain);
     std::printf(
         "\nresident memory after %.0f s of Resolve dry runs (100 task nodes, "
@@ -547,6 +392,7 @@ int main(int argc, char** argv) {
   if (options.sustain > 0) bench.Sustain();
   if (postgres != nullptr) postgres->Shutdown();
   (*server)->Shutdown();
-  std::system(absl::StrCat("rm -rf ", dir).c_str());
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
   return 0;
 }

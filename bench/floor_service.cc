@@ -1,0 +1,56 @@
+#include "bench/floor_service.h"
+
+#include <vector>
+
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "grpcpp/support/method_handler.h"
+#include "server/request_limits.h"
+
+namespace flyteoverride::bench {
+namespace {
+
+std::string Bytes(const grpc::ByteBuffer& buffer) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (!buffer.Dump(&slices).ok()) return bytes;
+  for (const grpc::Slice& slice : slices)
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  return bytes;
+}
+
+}  // namespace
+
+v1::ResolveRequest* ReadRequest(absl::string_view bytes,
+                                google::protobuf::Arena* arena) {
+  auto* request =
+      google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(arena);
+  return server::ReadProto(bytes, {}, request).ok() ? request : nullptr;
+}
+
+FloorService::FloorService() {
+  Add(kFloor, [](const FloorService&) { return grpc::Slice("", 0); });
+  Add(kFloorAnswer,
+      [](const FloorService& self) { return grpc::Slice(self.answer_); });
+}
+
+void FloorService::Add(const char* method,
+                       grpc::Slice (*answer)(const FloorService&)) {
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      method, grpc::internal::RpcMethod::NORMAL_RPC,
+      new grpc::internal::RpcMethodHandler<FloorService, grpc::ByteBuffer,
+                                           grpc::ByteBuffer>(
+          [answer](FloorService* self, grpc::ServerContext*,
+                   const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
+            google::protobuf::Arena arena;
+            const bool read = ReadRequest(Bytes(*in), &arena) != nullptr;
+            grpc::Slice slice = answer(*self);
+            *out = grpc::ByteBuffer(&slice, 1);
+            return read ? grpc::Status::OK
+                             : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                            "unreadable");
+          },
+          this)));
+}
+
+}  // namespace flyteoverride::bench
