@@ -3,12 +3,12 @@
 // threads, for closures of 100 and 1,000 task nodes (10,000 with --large).
 //
 //   bazel run -c opt //bench:load_bench [-- --seconds 3 --threads 8
-//       --channels 4 --sustain 60 --large --only "HTTP"]
+//       --channels 4 --sustain 60 --large --postgres DSN --only "HTTP"]
 //
 // Every figure is set against a floor measured in the same run: a method
 // registered only here (/flyteoverride.bench.Floor/Parse) that reads the
 // same ResolveRequest bytes as the service reads them and answers an empty
-// message. Per case: calls/s and its ratio to the floor's, p50 and p99
+// message (bench/floor_service). Per case: calls/s and its ratio to the floor's, p50 and p99
 // latency, CPU per call and, for reference, the same work in process
 // (parse, resolve, serialise; no transport). CPU per call is the process's
 // CPU less the client threads' own, so it includes gRPC's client-side
