@@ -13,7 +13,9 @@
 #include "google/protobuf/util/json_util.h"
 #include "encoding/closure_json.h"
 #include "encoding/json_format.h"
+#include "encoding/json_message.h"
 #include "encoding/json_shape.h"
+#include "encoding/json_value.h"
 #include "encoding/strict_json.h"
 #include "resolver/violations.h"
 
@@ -169,6 +171,18 @@ std::string Where(absl::string_view file, const Reading& reading,
   return absl::StrCat(file, ":", it->second, ": ");
 }
 
+// The closure in a JSON document (see encoding::ClosureOf), read once.
+absl::StatusOr<google::protobuf::Value> ClosureTree(absl::string_view bytes) {
+  if (absl::Status shape = encoding::CheckJsonShape(bytes); !shape.ok())
+    return absl::InvalidArgumentError(absl::StrCat("closure: ", shape.message()));
+  absl::StatusOr<google::protobuf::Value> document = encoding::ParseJson(bytes);
+  if (!document.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("closure JSON: ", document.status().message()));
+  }
+  return encoding::ClosureOf(*std::move(document));
+}
+
 }  // namespace
 
 bool LooksLikeJson(absl::string_view bytes) {
@@ -186,17 +200,7 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 
 absl::StatusOr<std::string> ClosureText(absl::string_view bytes) {
   if (!LooksLikeJson(bytes)) return std::string(bytes);
-  if (absl::Status shape = encoding::CheckJsonShape(bytes); !shape.ok())
-    return absl::InvalidArgumentError(absl::StrCat("closure: ", shape.message()));
-  google::protobuf::Value document;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(std::string(bytes), &document);
-  if (!status.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("closure JSON: ", status.ToString()));
-  }
-  absl::StatusOr<google::protobuf::Value> closure =
-      encoding::ClosureOf(std::move(document));
+  absl::StatusOr<google::protobuf::Value> closure = ClosureTree(bytes);
   if (!closure.ok()) return closure.status();
   return encoding::DeterministicJson(*closure, true);
 }
@@ -205,15 +209,13 @@ absl::StatusOr<flyteidl::core::CompiledWorkflowClosure> ParseClosure(
     absl::string_view bytes) {
   flyteidl::core::CompiledWorkflowClosure closure;
   if (LooksLikeJson(bytes)) {
-    absl::StatusOr<std::string> text = ClosureText(bytes);
-    if (!text.ok()) return text.status();
-    JsonParseOptions options;
-    options.ignore_unknown_fields = true;
-    auto status =
-        google::protobuf::util::JsonStringToMessage(*text, &closure, options);
-    if (!status.ok()) {
+    // Taken from the tree, not from its text printed and parsed again.
+    absl::StatusOr<google::protobuf::Value> tree = ClosureTree(bytes);
+    if (!tree.ok()) return tree.status();
+    if (absl::Status status = encoding::MessageFromJson(*tree, &closure);
+        !status.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("closure JSON: ", status.ToString()));
+          absl::StrCat("closure JSON: ", status.message()));
     }
   } else if (!closure.ParseFromArray(bytes.data(),
                                      static_cast<int>(bytes.size()))) {
