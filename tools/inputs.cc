@@ -10,7 +10,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/util/json_util.h"
 #include "encoding/closure_json.h"
 #include "encoding/json_format.h"
 #include "encoding/json_message.h"
@@ -22,7 +21,6 @@
 namespace flyteoverride::tools {
 namespace {
 
-using google::protobuf::util::JsonParseOptions;
 
 
 std::string TypedScalar(const YAML::Node& node) {
@@ -240,14 +238,13 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
     if (yaml) return reading.status();
     reading = Reading{std::string(text)};
   }
-  google::protobuf::Value document;
-  auto status =
-      google::protobuf::util::JsonStringToMessage(reading->json, &document);
-  if (!status.ok() || !document.has_struct_value()) {
+  absl::StatusOr<google::protobuf::Value> read = encoding::ParseJson(reading->json);
+  if (!read.ok() || !read->has_struct_value()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "override map: not a JSON object keyed by hook name",
-        status.ok() ? "" : absl::StrCat(" (", status.ToString(), ")")));
+        read.ok() ? "" : absl::StrCat(" (", read.status().message(), ")")));
   }
+  google::protobuf::Value document = *std::move(read);
   ParsedOverrideMap parsed;
   for (const Reading::Duplicate& twice : reading->duplicates) {
     const size_t dot = twice.path.find('.');
@@ -283,13 +280,13 @@ absl::StatusOr<ParsedOverrideMap> ParseOverrideMap(absl::string_view text,
               return a.field() < b.field();
             });
   if (!parsed.readable) return parsed;
-  JsonParseOptions options;
-  options.ignore_unknown_fields = true;  // each one is reported above
-  status = google::protobuf::util::JsonStringToMessage(
-      absl::StrCat("{\"hooks\":", reading->json, "}"), &parsed.map, options);
-  if (!status.ok()) {
+  // Unknown members are skipped here: each one is reported above.
+  google::protobuf::Value map;
+  (*map.mutable_struct_value()->mutable_fields())["hooks"] = std::move(document);
+  if (absl::Status status = encoding::MessageFromJson(map, &parsed.map);
+      !status.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("override map: ", status.ToString()));
+        absl::StrCat("override map: ", status.message()));
   }
   return parsed;
 }
