@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "encoding/json_format.h"
+#include "resolver/key_sort.h"
 #include "resolver/names.h"
 #include "resolver/violations.h"
 
@@ -354,23 +355,29 @@ class Walker {
                  item.depth + 1);
   }
 
-  // Node paths name instances in records and look-ups, so they must be unique.
-  // Compares the paths in a compact copy of views, then moves each instance
-  // once: the instances themselves are large and scattered.
-  static void SortByPath(std::vector<Instance>* instances) {
-    std::vector<std::pair<absl::string_view, uint32_t>> order;
-    order.reserve(instances->size());
-    for (uint32_t i = 0; i < instances->size(); ++i)
-      order.emplace_back((*instances)[i].path, i);
-    std::sort(order.begin(), order.end());
-    std::vector<Instance> sorted;
-    sorted.reserve(instances->size());
-    for (const auto& at : order) sorted.push_back(std::move((*instances)[at.second]));
-    *instances = std::move(sorted);
+  static const std::string& PathOf(const std::string& path) { return path; }
+  static const std::string& PathOf(const Instance& instance) {
+    return instance.path;
   }
 
+  // Sorts the paths as a compact copy of views, then moves each item once:
+  // instances are large and scattered.
+  template <typename T>
+  static void SortByPath(std::vector<T>* items) {
+    std::vector<KeyedIndex> order;
+    order.reserve(items->size());
+    for (uint32_t i = 0; i < items->size(); ++i)
+      order.push_back({PathOf((*items)[i]), i});
+    SortByKey(&order);
+    std::vector<T> sorted;
+    sorted.reserve(items->size());
+    for (const KeyedIndex& at : order) sorted.push_back(std::move((*items)[at.index]));
+    *items = std::move(sorted);
+  }
+
+  // Node paths name instances in records and look-ups, so they must be unique.
   void CheckInstancePaths() {
-    std::sort(walk_.uncovered.begin(), walk_.uncovered.end());
+    SortByPath(&walk_.uncovered);
     SortByPath(&walk_.instances);
     for (size_t i = 1; i < walk_.instances.size(); ++i) {
       if (walk_.instances[i].path == walk_.instances[i - 1].path) {

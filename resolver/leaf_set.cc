@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "flyteidl/core/tasks.pb.h"
+#include "resolver/key_sort.h"
 
 namespace flyteoverride::resolver {
 namespace {
@@ -209,28 +211,32 @@ void LeafSet::Sort() {
 }
 
 void LeafSet::SortLarge() {
-  // Leaves are large and scattered: the keys are compared in a compact
-  // copy of their parts, and each leaf is moved once, not log n times.
-  struct Position {
-    Field field;
-    int resource;
-    absl::string_view key;
-    uint32_t index;
+  // Leaves are large and scattered: their keys are sorted as views, and each
+  // leaf is moved once. Keys first, then a stable count by (field,
+  // resource): few distinct pairs, many keys (environment, task_config).
+  std::vector<KeyedIndex> by_key;
+  by_key.reserve(leaves_.size());
+  for (uint32_t i = 0; i < leaves_.size(); ++i)
+    by_key.push_back({leaves_[i].key.key, i});
+  SortByKey(&by_key);
+  auto group_of = [this](uint32_t i) {
+    return std::make_pair(leaves_[i].key.field, leaves_[i].key.resource);
   };
-  std::vector<Position> order;
-  order.reserve(leaves_.size());
+  std::vector<std::pair<Field, int>> groups;
+  absl::flat_hash_map<std::pair<Field, int>, uint32_t> rank;
   for (uint32_t i = 0; i < leaves_.size(); ++i) {
-    const LeafKey& key = leaves_[i].key;
-    order.push_back({key.field, key.resource, key.key, i});
+    if (rank.emplace(group_of(i), 0).second) groups.push_back(group_of(i));
   }
-  std::sort(order.begin(), order.end(),
-            [](const Position& a, const Position& b) {
-              return std::tie(a.field, a.resource, a.key) <
-                     std::tie(b.field, b.resource, b.key);
-            });
+  std::sort(groups.begin(), groups.end());
+  std::vector<uint32_t> start(groups.size() + 1, 0);
+  for (uint32_t g = 0; g < groups.size(); ++g) rank[groups[g]] = g;
+  for (uint32_t i = 0; i < leaves_.size(); ++i) ++start[rank[group_of(i)] + 1];
+  for (size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
+  std::vector<uint32_t> order(leaves_.size());
+  for (const KeyedIndex& at : by_key) order[start[rank[group_of(at.index)]]++] = at.index;
   std::vector<Leaf> sorted;
   sorted.reserve(leaves_.size());
-  for (const Position& at : order) sorted.push_back(std::move(leaves_[at.index]));
+  for (uint32_t i : order) sorted.push_back(std::move(leaves_[i]));
   leaves_ = std::move(sorted);
 }
 

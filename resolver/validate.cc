@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "resolver/key_sort.h"
 #include "resolver/names.h"
 #include "resolver/quantity.h"
 #include "resolver/violations.h"
@@ -241,16 +242,20 @@ void ValidateOverrideDocument(const TaskNodeOverrides& doc,
 
 std::vector<const OverrideEntry*> SortedEntries(
     const google::protobuf::Map<std::string, TaskNodeOverrides>& map) {
-  // The keys are compared as views side by side, not through the map's
-  // scattered nodes.
-  std::vector<std::pair<absl::string_view, const OverrideEntry*>> keyed;
-  keyed.reserve(map.size());
-  for (const OverrideEntry& entry : map) keyed.emplace_back(entry.first, &entry);
-  std::sort(keyed.begin(), keyed.end());
+  // The keys are sorted as views, not through the map's scattered nodes.
   std::vector<const OverrideEntry*> entries;
-  entries.reserve(keyed.size());
-  for (const auto& [key, entry] : keyed) entries.push_back(entry);
-  return entries;
+  entries.reserve(map.size());
+  std::vector<KeyedIndex> keyed;
+  keyed.reserve(map.size());
+  for (const OverrideEntry& entry : map) {
+    keyed.push_back({entry.first, static_cast<uint32_t>(entries.size())});
+    entries.push_back(&entry);
+  }
+  SortByKey(&keyed);
+  std::vector<const OverrideEntry*> sorted;
+  sorted.reserve(keyed.size());
+  for (const KeyedIndex& at : keyed) sorted.push_back(entries[at.index]);
+  return sorted;
 }
 
 void ValidateClosureDefaults(const ClosureWalk& walk,
