@@ -15,8 +15,8 @@
 
 namespace flyteoverride::auth {
 
-// What a rule's `allow` may name: the API's RPCs, `Resolve:dry_run` (only
-// previews that record nothing) and ListExecutions (not served yet).
+// What a rule's `allow` may name: the API's RPCs and `Resolve:dry_run`
+// (only previews that record nothing).
 inline constexpr absl::string_view kGrantNames[] = {
     "InspectWorkflow", "Resolve",        "Resolve:dry_run",
     "GetResolved",     "ResolveDynamic", "ListExecutions"};

@@ -66,6 +66,10 @@ CallScope ScopeOf(const v1::ResolveDynamicRequest& request) {
   return ExecutionScope(request.execution_id(), request.options().dry_run());
 }
 
+CallScope ScopeOf(const v1::ListExecutionsRequest& request) {
+  return {request.project(), request.domain(), false};
+}
+
 absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::Create(
     auth::AuthConfig config, std::vector<std::string> secret_environment) {
   std::unique_ptr<Authorizer> authorizer(

@@ -43,6 +43,7 @@ CallScope ScopeOf(const v1::InspectWorkflowRequest& request);
 CallScope ScopeOf(const v1::ResolveRequest& request);
 CallScope ScopeOf(const v1::GetResolvedRequest& request);
 CallScope ScopeOf(const v1::ResolveDynamicRequest& request);
+CallScope ScopeOf(const v1::ListExecutionsRequest& request);
 
 // The answer's input digest, for the audit line; empty where there is none.
 inline absl::string_view DigestOf(const v1::ResolveResponse& r) {

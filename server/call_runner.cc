@@ -69,6 +69,10 @@ std::string ExecutionName(
   return absl::StrCat(id.project(), "/", id.domain(), "/", id.name());
 }
 
+std::string CallSubject(const v1::ListExecutionsRequest& request) {
+  return absl::StrCat(request.project(), "/", request.domain(), "/*");
+}
+
 Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
                         absl::Time deadline,
                         absl::FunctionRef<Outcome(CallStats*, absl::Time)> body) {

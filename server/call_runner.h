@@ -44,6 +44,15 @@ class CallRunner {
 // "project/domain/name" as logs name an execution; "" without a name.
 std::string ExecutionName(const flyteidl::core::WorkflowExecutionIdentifier& id);
 
+// What a call's log and audit lines name: its execution; for a listing the
+// scope, "project/domain/*"; nothing for an Inspect, which concerns none.
+template <typename Request>
+std::string CallSubject(const Request& request) {
+  return ExecutionName(request.execution_id());
+}
+inline std::string CallSubject(const v1::InspectWorkflowRequest&) { return ""; }
+std::string CallSubject(const v1::ListExecutionsRequest& request);
+
 }  // namespace flyteoverride::server
 
 #endif  // FLYTEOVERRIDE_SERVER_CALL_RUNNER_H_

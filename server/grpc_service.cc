@@ -95,10 +95,8 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
         Outcome read =
             ReadProto(Contiguous(*in, &slices, &joined), limits_, &request);
         if (!read.ok()) return read;
-        if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
-          execution = ExecutionName(request.execution_id());
-          stats->execution = execution;
-        }
+        execution = CallSubject(request);
+        stats->execution = execution;
         scope = ScopeOf(request);
         verdict = authorizer_->Check(
             authorizer_->enabled()
@@ -160,6 +158,11 @@ GrpcService::GrpcService(const OverrideService* service, CallRunner* runner,
       "ResolveDynamic", "/flyteoverride.v1.OverrideResolver/ResolveDynamic",
       [this](const auto& request, absl::Time deadline, CallStats* stats) {
         return service_->ResolveDynamic(request, deadline, stats);
+      });
+  Add<v1::ListExecutionsRequest, v1::ListExecutionsResponse>(
+      "ListExecutions", "/flyteoverride.v1.OverrideResolver/ListExecutions",
+      [this](const auto& request, absl::Time, CallStats* stats) {
+        return service_->ListExecutions(request, stats);
       });
 }
 

@@ -1,9 +1,13 @@
 #include "server/http_api.h"
 
+#include <map>
 #include <memory>
 #include <vector>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "encoding/closure_json.h"
@@ -146,6 +150,37 @@ HttpResponse ResolveJson(v1::ResolveResponse response,
   return Json(body);
 }
 
+// ?page_size=N&page_token=T&org=O into `request`; any other parameter, or a
+// page size that is not an integer, is refused rather than ignored. The
+// service judges the values themselves.
+Outcome ListQuery(const std::map<std::string, std::string>& query,
+                  v1::ListExecutionsRequest* request) {
+  for (const auto& [name, value] : query) {
+    if (name == "page_token") {
+      request->set_page_token(value);
+    } else if (name == "org") {
+      request->set_org(value);
+    } else if (name == "page_size") {
+      int32_t size = 0;
+      if (!absl::SimpleAtoi(value, &size)) {
+        return Outcome::Refused({resolver::MakeViolation(
+            name,
+            absl::StrCat("page_size \"", absl::CHexEscape(value),
+                         "\" is not an integer"),
+            "BAD_PAGE_SIZE", v1::Violation::INVALID_VALUE)});
+      }
+      request->set_page_size(size);
+    } else {
+      return Outcome::Refused({resolver::MakeViolation(
+          name,
+          absl::StrCat("unknown query parameter \"", absl::CHexEscape(name),
+                       "\"; the listing takes page_size, page_token and org"),
+          "UNKNOWN_FIELD", v1::Violation::INVALID_VALUE)});
+    }
+  }
+  return Outcome();
+}
+
 }  // namespace
 
 template <typename Request, typename Response, typename Call>
@@ -164,10 +199,8 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
         std::vector<v1::Violation> unknown;
         Outcome read = ParseBody(http.body, limits_, &request, &closure, &unknown);
         if (!read.ok()) return read;
-        if constexpr (!std::is_same_v<Request, v1::InspectWorkflowRequest>) {
-          execution = ExecutionName(request.execution_id());
-          stats->execution = execution;
-        }
+        execution = CallSubject(request);
+        stats->execution = execution;
         scope = ScopeOf(request);
         verdict = authorizer_->Check(CredentialsOf(http), rpc, scope,
                                      absl::Now());
@@ -186,15 +219,45 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
   return Json(response);
 }
 
-HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
-  // /v1/executions/{project}/{domain}/{name}
+template <typename Request, typename Response, typename Call>
+HttpResponse HttpApi::Get(const HttpRequest& http, const char* rpc,
+                          const Request& request, const Outcome& read,
+                          Call call) const {
+  Response response;
+  const std::string execution = CallSubject(request);
+  const CallScope scope = ScopeOf(request);
+  std::optional<Verdict> verdict;
+  // A refused query is counted and logged like any other refusal.
+  const Outcome outcome = runner_->Run(
+      rpc, execution, absl::InfiniteFuture(),
+      [&](CallStats* stats, absl::Time) {
+        if (!read.ok()) return read;
+        verdict = authorizer_->Check(CredentialsOf(http), rpc, scope,
+                                     absl::Now());
+        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
+        return call(request, stats).Deliver(&response);
+      });
+  if (verdict.has_value()) {
+    authorizer_->Finish(*verdict, rpc, scope, execution, DigestOf(response),
+                        outcome, &response);
+  }
+  return outcome.ok() ? Json(response) : Error(outcome);
+}
+
+HttpResponse HttpApi::Executions(const HttpRequest& http) const {
   const std::vector<std::string> parts = absl::StrSplit(
       http.path.substr(std::string("/v1/executions/").size()), '/');
-  if (parts.size() != 3 || parts[0].empty() || parts[1].empty() ||
-      parts[2].empty()) {
-    return Error(absl::NotFoundError(
-        "use /v1/executions/{project}/{domain}/{name}[?node=PATH]"));
-  }
+  const bool named = absl::c_none_of(
+      parts, [](const std::string& part) { return part.empty(); });
+  if (named && parts.size() == 2) return ListExecutions(http, parts);
+  if (named && parts.size() == 3) return GetResolved(http, parts);
+  return Error(absl::NotFoundError(
+      "use /v1/executions/{project}/{domain}[?page_size=N][&page_token=T]"
+      "[&org=O] or /v1/executions/{project}/{domain}/{name}[?node=PATH]"));
+}
+
+HttpResponse HttpApi::GetResolved(const HttpRequest& http,
+                                  const std::vector<std::string>& parts) const {
   v1::GetResolvedRequest request;
   request.mutable_execution_id()->set_project(parts[0]);
   request.mutable_execution_id()->set_domain(parts[1]);
@@ -204,23 +267,23 @@ HttpResponse HttpApi::GetResolved(const HttpRequest& http) const {
   }
   if (auto explain = http.query.find("explain"); explain != http.query.end())
     request.set_explain(explain->second == "true" || explain->second == "1");
-  v1::GetResolvedResponse response;
-  const std::string execution = ExecutionName(request.execution_id());
-  const CallScope scope = ScopeOf(request);
-  std::optional<Verdict> verdict;
-  const Outcome outcome = runner_->Run(
-      "GetResolved", execution, absl::InfiniteFuture(),
-      [&](CallStats* stats, absl::Time) {
-        verdict = authorizer_->Check(CredentialsOf(http), "GetResolved", scope,
-                                     absl::Now());
-        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
-        return service_->GetResolved(request, stats).Deliver(&response);
+  return Get<v1::GetResolvedRequest, v1::GetResolvedResponse>(
+      http, "GetResolved", request, Outcome(),
+      [this](const auto& r, CallStats* stats) {
+        return service_->GetResolved(r, stats);
       });
-  if (verdict.has_value()) {
-    authorizer_->Finish(*verdict, "GetResolved", scope, execution,
-                        DigestOf(response), outcome, &response);
-  }
-  return outcome.ok() ? Json(response) : Error(outcome);
+}
+
+HttpResponse HttpApi::ListExecutions(
+    const HttpRequest& http, const std::vector<std::string>& parts) const {
+  v1::ListExecutionsRequest request;
+  request.set_project(parts[0]);
+  request.set_domain(parts[1]);
+  return Get<v1::ListExecutionsRequest, v1::ListExecutionsResponse>(
+      http, "ListExecutions", request, ListQuery(http.query, &request),
+      [this](const auto& r, CallStats* stats) {
+        return service_->ListExecutions(r, stats);
+      });
 }
 
 std::optional<HttpResponse> HttpApi::HandleProbe(
@@ -273,7 +336,7 @@ HttpResponse HttpApi::Handle(const HttpRequest& http) const {
         });
   }
   if (get && absl::StartsWith(http.path, "/v1/executions/"))
-    return GetResolved(http);
+    return Executions(http);
   return Error(absl::NotFoundError(
       absl::StrCat("no route for ", http.method, " ", http.path)));
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/authorizer.h"
@@ -52,7 +53,18 @@ class HttpApi {
  private:
   template <typename Request, typename Response, typename Call>
   HttpResponse Post(const HttpRequest& http, const char* rpc, Call call) const;
-  HttpResponse GetResolved(const HttpRequest& http) const;
+  // A GET call: `read` is the outcome of reading `request` from the path
+  // and query, refused inside the call so that it is counted and logged.
+  template <typename Request, typename Response, typename Call>
+  HttpResponse Get(const HttpRequest& http, const char* rpc,
+                   const Request& request, const Outcome& read,
+                   Call call) const;
+  // /v1/executions/{project}/{domain} lists, .../{name} reads one.
+  HttpResponse Executions(const HttpRequest& http) const;
+  HttpResponse GetResolved(const HttpRequest& http,
+                           const std::vector<std::string>& parts) const;
+  HttpResponse ListExecutions(const HttpRequest& http,
+                              const std::vector<std::string>& parts) const;
 
   const OverrideService* const service_;
   CallRunner* const runner_;

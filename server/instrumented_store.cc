@@ -70,6 +70,11 @@ absl::StatusOr<storage::PutOutcome> InstrumentedStore::PutDynamic(
   });
 }
 
+absl::StatusOr<std::vector<storage::ListedRecord>>
+InstrumentedStore::ListRecords(const storage::ListQuery& query) {
+  return Measure("list", [&] { return store_->ListRecords(query); });
+}
+
 absl::StatusOr<int> InstrumentedStore::PurgeExpired(absl::Time now,
                                                     int max_records) {
   auto purged =

@@ -25,6 +25,8 @@ class InstrumentedStore : public storage::Store {
       const storage::ExecutionKey& key, const std::string& parent_path,
       const std::string& input_digest,
       const std::vector<v1::StoredNode>& nodes) override;
+  absl::StatusOr<std::vector<storage::ListedRecord>> ListRecords(
+      const storage::ListQuery& query) override;
   absl::StatusOr<int> PurgeExpired(absl::Time now, int max_records) override;
   absl::Status Ping() override;
 

@@ -21,6 +21,11 @@ namespace flyteoverride::server {
 
 // `limits` bound every call; `rewrite.forbid_task_copies` is the
 // operator's switch for rewrite_closure (docs/flyte-v1.md).
+// ListExecutions' page sizes: what a request of 0 gets, and the most any
+// gets (larger requests are clamped, as a page is one bounded read).
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxPageSize = 500;
+
 struct ServiceOptions : pipeline::PipelineOptions {
   absl::Duration retention = absl::Hours(24 * 30);
   // The operator policy in force, read once per call; null: no policy. Must
@@ -61,6 +66,11 @@ class OverrideService {
   Answer<v1::ResolveDynamicResponse> ResolveDynamic(
       const v1::ResolveDynamicRequest& request, absl::Time deadline,
       CallStats* stats) const;
+
+  // The recorded executions of a project and domain, newest first, a page
+  // at a time, from the records' headers alone (docs/design.md section 5).
+  Answer<v1::ListExecutionsResponse> ListExecutions(
+      const v1::ListExecutionsRequest& request, CallStats* stats) const;
 
   // OK when storage answers.
   absl::Status Ready() const { return store_->Ping(); }

@@ -39,6 +39,11 @@ class FaultyStore : public Store {
     if (down_) return Down();
     return store_->PutDynamic(key, parent_path, input_digest, nodes);
   }
+  absl::StatusOr<std::vector<ListedRecord>> ListRecords(
+      const ListQuery& query) override {
+    if (down_) return Down();
+    return store_->ListRecords(query);
+  }
   absl::StatusOr<int> PurgeExpired(absl::Time now, int max_records) override {
     if (down_) return Down();
     return store_->PurgeExpired(now, max_records);

@@ -1,5 +1,7 @@
 #include "storage/memory_store.h"
 
+#include <cstdint>
+
 #include "absl/strings/str_cat.h"
 
 namespace flyteoverride::storage {
@@ -11,6 +13,7 @@ absl::StatusOr<PutOutcome> MemoryStore::PutIfAbsent(
   if (!inserted) return PutOutcome{false, it->second.header.input_digest};
   it->second.header = {record.input_digest, record.maps, record.created,
                        record.expires};
+  listing_.insert(ListKeyOf(record.key, record.created));
   for (const v1::StoredNode& node : record.nodes) {
     it->second.nodes.emplace(node.node().node_path(), node);
   }
@@ -68,12 +71,40 @@ absl::StatusOr<PutOutcome> MemoryStore::PutDynamic(
   return PutOutcome{true, input_digest};
 }
 
+absl::StatusOr<std::vector<ListedRecord>> MemoryStore::ListRecords(
+    const ListQuery& query) {
+  absl::MutexLock lock(&mu_);
+  const ListKey first{query.project, query.domain, query.org, INT64_MIN, ""};
+  auto it = query.after.has_value()
+                ? listing_.upper_bound({query.project, query.domain, query.org,
+                                        -query.after->created_us,
+                                        query.after->name})
+                : listing_.lower_bound(first);
+  std::vector<ListedRecord> listed;
+  for (; it != listing_.end() && listed.size() < static_cast<size_t>(query.limit);
+       ++it) {
+    const auto& [project, domain, org, created, name] = *it;
+    if (project != query.project || domain != query.domain ||
+        org != query.org) {
+      break;
+    }
+    ExecutionKey key{project, domain, name, org};
+    const RecordHeader& header = entries_.at(KeyOf(key)).header;
+    if (header.expires <= query.now) continue;
+    listed.push_back({std::move(key), header});
+  }
+  return listed;
+}
+
 absl::StatusOr<int> MemoryStore::PurgeExpired(absl::Time now, int max_records) {
   absl::MutexLock lock(&mu_);
   int purged = 0;
   for (auto it = entries_.begin();
        it != entries_.end() && purged < max_records;) {
     if (it->second.header.expires <= now) {
+      const auto& [org, project, domain, name] = it->first;
+      listing_.erase(ListKeyOf({project, domain, name, org},
+                               it->second.header.created));
       it = entries_.erase(it);
       ++purged;
     } else {

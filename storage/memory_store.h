@@ -3,8 +3,10 @@
 #ifndef FLYTEOVERRIDE_STORAGE_MEMORY_STORE_H_
 #define FLYTEOVERRIDE_STORAGE_MEMORY_STORE_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <tuple>
 
@@ -30,6 +32,8 @@ class MemoryStore : public Store {
       const ExecutionKey& key, const std::string& parent_path,
       const std::string& input_digest,
       const std::vector<v1::StoredNode>& nodes) override;
+  absl::StatusOr<std::vector<ListedRecord>> ListRecords(
+      const ListQuery& query) override;
   absl::StatusOr<int> PurgeExpired(absl::Time now, int max_records) override;
   absl::Status Ping() override { return absl::OkStatus(); }
 
@@ -43,9 +47,18 @@ class MemoryStore : public Store {
   static Key KeyOf(const ExecutionKey& key) {
     return {key.org, key.project, key.domain, key.name};
   }
+  // The listing order within a scope: (project, domain, org, -created
+  // micros, name), so that a scope's records, newest first, are a range.
+  using ListKey =
+      std::tuple<std::string, std::string, std::string, int64_t, std::string>;
+  static ListKey ListKeyOf(const ExecutionKey& key, absl::Time created) {
+    return {key.project, key.domain, key.org, -absl::ToUnixMicros(created),
+            key.name};
+  }
 
   absl::Mutex mu_;
   std::map<Key, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  std::set<ListKey> listing_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace flyteoverride::storage

@@ -35,6 +35,12 @@ CREATE TABLE dynamic_parents (
   input_digest TEXT NOT NULL,
   PRIMARY KEY (execution_id, parent_path));
 )sql",
+    // ListExecutions: a scope's records, newest first, as a range. Names
+    // sort by their bytes, as in the other stores.
+    R"sql(
+CREATE INDEX IF NOT EXISTS executions_by_scope
+  ON executions (project, domain, org, created_us DESC, name COLLATE "C");
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kSchemaVersion);
 

@@ -15,7 +15,7 @@
 namespace flyteoverride::storage::postgres {
 
 // The newest schema this binary knows.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 class Pool;
 

@@ -245,6 +245,55 @@ absl::StatusOr<PutOutcome> PostgresStore::PutDynamic(
   return outcome;
 }
 
+absl::StatusOr<std::vector<ListedRecord>> PostgresStore::ListRecords(
+    const ListQuery& query) {
+  std::vector<ListedRecord> listed;
+  absl::Status status =
+      Run(*pool_, timeout_, "ListRecords", false, [&](Session& s) {
+        listed.clear();  // a retried attempt starts over
+        // The scope and the cursor's first half bound a range of
+        // executions_by_scope; the cursor's second half only skips records
+        // created in its own microsecond. `expires_us + 0` keeps the
+        // planner off the expiry index: that filter is for the few
+        // records expired but not yet purged.
+        Params params;
+        params.Text(query.project)
+            .Text(query.domain)
+            .Text(query.org)
+            .Int(Micros(query.now))
+            .Int(query.limit);
+        if (query.after.has_value())
+          params.Int(query.after->created_us).Text(query.after->name);
+        const std::string sql = absl::StrCat(
+            "SELECT org, project, domain, name, input_digest, maps, "
+            "created_us, expires_us FROM executions WHERE project = $1 AND "
+            "domain = $2 AND org = $3 AND expires_us + 0 > $4",
+            query.after.has_value()
+                ? " AND created_us <= $6 AND (created_us < $6 OR name "
+                  "COLLATE \"C\" > $7)"
+                : "",
+            " ORDER BY created_us DESC, name COLLATE \"C\" LIMIT $5");
+        auto rows = s.Exec(sql.c_str(), params);
+        if (!rows.ok()) return rows.status();
+        const PGresult* r = rows->get();
+        for (int i = 0; i < PQntuples(r); ++i) {
+          ListedRecord& record = listed.emplace_back();
+          record.key = {Bytes(r, i, 1), Bytes(r, i, 2), Bytes(r, i, 3),
+                        Bytes(r, i, 0)};
+          record.header.input_digest = Bytes(r, i, 4);
+          if (!record.header.maps.ParseFromString(Bytes(r, i, 5))) {
+            return absl::DataLossError(absl::StrCat(
+                "the record of ", record.key.ToString(), " is damaged"));
+          }
+          record.header.created = absl::FromUnixMicros(Integer(r, i, 6));
+          record.header.expires = absl::FromUnixMicros(Integer(r, i, 7));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return listed;
+}
+
 absl::StatusOr<int> PostgresStore::PurgeExpired(absl::Time now,
                                                 int max_records) {
   if (max_records <= 0) return 0;

@@ -55,6 +55,8 @@ class PostgresStore : public Store {
       const ExecutionKey& key, const std::string& parent_path,
       const std::string& input_digest,
       const std::vector<v1::StoredNode>& nodes) override;
+  absl::StatusOr<std::vector<ListedRecord>> ListRecords(
+      const ListQuery& query) override;
   absl::StatusOr<int> PurgeExpired(absl::Time now, int max_records) override;
   absl::Status Ping() override;
 

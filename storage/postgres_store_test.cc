@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -108,7 +109,8 @@ TEST_F(PostgresStoreTest, ConcurrentStartsMigrateOnceAndAllSucceed) {
   }
   for (auto& thread : threads) thread.join();
   for (const absl::Status& status : opened) EXPECT_TRUE(status.ok()) << status;
-  EXPECT_EQ(*Query(dsn_, "SELECT count(*) FROM schema_migrations"), "1");
+  EXPECT_EQ(*Query(dsn_, "SELECT count(*) FROM schema_migrations"),
+            absl::StrCat(kPostgresSchemaVersion));
   EXPECT_EQ(*Query(dsn_, "SELECT max(version) FROM schema_migrations"),
             absl::StrCat(kPostgresSchemaVersion));
 }
@@ -134,6 +136,31 @@ TEST_F(PostgresStoreTest, ReopeningAMigratedDatabaseKeepsItsRecords) {
   auto store = Open();
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_EQ((*store)->GetHeader({"p", "d", "e", ""})->input_digest, "abc");
+}
+
+TEST_F(PostgresStoreTest, VersionOneDatabasesGainTheListingIndex) {
+  {
+    auto store = Open();
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->PutIfAbsent(Record("e", "abc")).ok());
+  }
+  ASSERT_TRUE(Query(dsn_, "DROP INDEX executions_by_scope").ok());
+  ASSERT_TRUE(
+      Query(dsn_, "DELETE FROM schema_migrations WHERE version > 1").ok());
+  auto store = Open();
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_EQ(*Query(dsn_, "SELECT max(version) FROM schema_migrations"),
+            absl::StrCat(kPostgresSchemaVersion));
+  EXPECT_EQ(*Query(dsn_,
+                   "SELECT count(*) FROM pg_indexes WHERE indexname = "
+                   "'executions_by_scope'"),
+            "1");
+  ListQuery query{"p", "d", "", std::nullopt, 10};
+  query.now = absl::FromUnixSeconds(1800000000);
+  auto listed = (*store)->ListRecords(query);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].header.input_digest, "abc");
 }
 
 TEST_F(PostgresStoreTest, TenThousandNodesWriteAndReadBack) {
@@ -308,6 +335,9 @@ TEST_F(PostgresStoreTest, ARuntimeRoleWithTheDocumentedGrantsServes) {
     EXPECT_FALSE((*store)->PutIfAbsent(record)->created);
     EXPECT_TRUE((*store)->GetHeader(key).ok());
     EXPECT_TRUE((*store)->GetNodes(key, "n1").ok());
+    ListQuery query{"p", "d", "", std::nullopt, 10};
+    auto listed = (*store)->ListRecords(query);
+    EXPECT_TRUE(listed.ok()) << listed.status();
     auto dynamic = (*store)->PutDynamic(key, "n0", "x", {Node("n0/d0")});
     EXPECT_TRUE(dynamic.ok()) << dynamic.status();
     auto purged = (*store)->PurgeExpired(absl::FromUnixSeconds(2), 10);

@@ -30,6 +30,11 @@ CREATE TABLE dynamic_parents (
   input_digest TEXT NOT NULL,
   PRIMARY KEY (execution_id, parent_path)) WITHOUT ROWID;
 )sql",
+    // ListExecutions: a scope's records, newest first, as a range.
+    R"sql(
+CREATE INDEX IF NOT EXISTS executions_by_scope
+  ON executions (project, domain, org, created_us DESC, name);
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) ==
               kSqliteSchemaVersion);
@@ -350,6 +355,53 @@ absl::StatusOr<PutOutcome> SqliteStore::PutDynamic(
     return status;
   if (absl::Status status = transaction.Commit(); !status.ok()) return status;
   return PutOutcome{true, input_digest};
+}
+
+absl::StatusOr<std::vector<ListedRecord>> SqliteStore::ListRecords(
+    const ListQuery& query) {
+  absl::MutexLock lock(&mu_);
+  // INDEXED BY: the listing must never fall back to the expiry index or a
+  // scan. The cursor's first half bounds the range; the second only skips
+  // the records created in the cursor's own microsecond.
+  Statement select(
+      db_, query.after.has_value()
+               ? "SELECT org, project, domain, name, input_digest, maps, "
+                 "created_us, expires_us FROM executions INDEXED BY "
+                 "executions_by_scope WHERE project = ?1 AND domain = ?2 AND "
+                 "org = ?3 AND expires_us > ?4 AND created_us <= ?6 AND "
+                 "(created_us < ?6 OR name > ?7) ORDER BY created_us DESC, "
+                 "name LIMIT ?5"
+               : "SELECT org, project, domain, name, input_digest, maps, "
+                 "created_us, expires_us FROM executions INDEXED BY "
+                 "executions_by_scope WHERE project = ?1 AND domain = ?2 AND "
+                 "org = ?3 AND expires_us > ?4 ORDER BY created_us DESC, "
+                 "name LIMIT ?5");
+  if (!select.status().ok()) return select.status();
+  select.Bind(1, query.project)
+      .Bind(2, query.domain)
+      .Bind(3, query.org)
+      .Bind(4, Micros(query.now))
+      .Bind(5, static_cast<int64_t>(query.limit));
+  if (query.after.has_value())
+    select.Bind(6, query.after->created_us).Bind(7, query.after->name);
+  std::vector<ListedRecord> listed;
+  for (;;) {
+    auto row = select.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ListedRecord& record = listed.emplace_back();
+    record.key = {select.Text(1), select.Text(2), select.Text(3),
+                  select.Text(0)};
+    record.header.input_digest = select.Text(4);
+    if (!record.header.maps.ParseFromString(select.Text(5))) {
+      return absl::DataLossError(absl::StrCat("the record of ",
+                                              record.key.ToString(),
+                                              " is damaged"));
+    }
+    record.header.created = absl::FromUnixMicros(select.Int(6));
+    record.header.expires = absl::FromUnixMicros(select.Int(7));
+  }
+  return listed;
 }
 
 absl::StatusOr<int> SqliteStore::PurgeExpired(absl::Time now, int max_records) {

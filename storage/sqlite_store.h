@@ -23,7 +23,7 @@ struct SqliteOptions {
 
 // The newest schema this binary knows; a database at a higher version is
 // refused rather than misread.
-inline constexpr int kSqliteSchemaVersion = 1;
+inline constexpr int kSqliteSchemaVersion = 2;
 
 // Thread-safe: calls are serialized on one connection. Several processes may
 // share the file; SQLite's locks order their writes.
@@ -43,6 +43,8 @@ class SqliteStore : public Store {
       const ExecutionKey& key, const std::string& parent_path,
       const std::string& input_digest,
       const std::vector<v1::StoredNode>& nodes) override;
+  absl::StatusOr<std::vector<ListedRecord>> ListRecords(
+      const ListQuery& query) override;
   absl::StatusOr<int> PurgeExpired(absl::Time now, int max_records) override;
   absl::Status Ping() override;
 

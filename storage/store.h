@@ -3,6 +3,8 @@
 #ifndef FLYTEOVERRIDE_STORAGE_STORE_H_
 #define FLYTEOVERRIDE_STORAGE_STORE_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,31 @@ struct RecordHeader {
   absl::Time expires;
 };
 
+// Where a listing resumes: after the record created at `created_us`
+// (microseconds since the epoch) named `name`, in the order ListRecords
+// returns.
+struct ListPosition {
+  int64_t created_us = 0;
+  std::string name;
+};
+
+// Which records ListRecords returns: those of one project, domain and org
+// (exact matches; an empty org is records without one) not expired at `now`,
+// after `after` when set, at most `limit`.
+struct ListQuery {
+  std::string project;
+  std::string domain;
+  std::string org;
+  std::optional<ListPosition> after;
+  int limit = 50;
+  absl::Time now;
+};
+
+struct ListedRecord {
+  ExecutionKey key;
+  RecordHeader header;
+};
+
 struct PutOutcome {
   bool created;              // false: a record was there already
   std::string input_digest;  // of the record now stored
@@ -86,6 +113,13 @@ class Store {
       const ExecutionKey& key, const std::string& parent_path,
       const std::string& input_digest,
       const std::vector<v1::StoredNode>& nodes) = 0;
+
+  // The records `query` selects, newest first (created descending, then name
+  // ascending, by bytes), without their nodes. Reads at most `limit` records
+  // beyond those expired but not yet purged, through an index on (project,
+  // domain, org, created, name).
+  virtual absl::StatusOr<std::vector<ListedRecord>> ListRecords(
+      const ListQuery& query) = 0;
 
   // Deletes up to `max_records` records expired at `now`; returns how many.
   virtual absl::StatusOr<int> PurgeExpired(absl::Time now, int max_records) = 0;

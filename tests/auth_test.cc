@@ -75,7 +75,7 @@ auth:
       domains: [development, staging]
     - name: ml-bot
       principals: ["ml-bot.example.com"]
-      allow: [GetResolved]
+      allow: [GetResolved, ListExecutions]
       projects: ["ml-*"]
     - name: ml-operator
       principals: ["ml-operator"]
@@ -88,7 +88,7 @@ secret_environment: ["*_TOKEN"]
 storage: {driver: sqlite, sqlite_path: DB}
 )";
 
-enum class Rpc { kInspect, kResolveDry, kResolveRecord, kGet, kDynamic };
+enum class Rpc { kInspect, kResolveDry, kResolveRecord, kGet, kDynamic, kList };
 
 // What a row expects: the rules let the call through (any code but the two
 // refusals: the call itself may still fail), or one refusal.
@@ -298,6 +298,13 @@ class AuthTest : public testing::TestWithParam<Row> {
         v1::ResolveDynamicResponse response;
         return stub->ResolveDynamic(&context, request, &response);
       }
+      case Rpc::kList: {
+        v1::ListExecutionsRequest request;
+        request.set_project(row.project);
+        request.set_domain(row.domain);
+        v1::ListExecutionsResponse response;
+        return stub->ListExecutions(&context, request, &response);
+      }
     }
     return grpc::Status::CANCELLED;
   }
@@ -343,7 +350,7 @@ constexpr Expect G = Expect::kGranted, D = Expect::kDenied,
                  U = Expect::kUnauthenticated, H = Expect::kNoHandshake;
 constexpr Rpc kInspect = Rpc::kInspect, kDry = Rpc::kResolveDry,
               kRecord = Rpc::kResolveRecord, kGet = Rpc::kGet,
-              kDynamic = Rpc::kDynamic;
+              kDynamic = Rpc::kDynamic, kList = Rpc::kList;
 
 INSTANTIATE_TEST_SUITE_P(
     Matrix, AuthTest,
@@ -371,6 +378,11 @@ INSTANTIATE_TEST_SUITE_P(
         Row{"dns_reads_ml", "mlbot", "", kGet, "ml-proj", "development", G},
         Row{"dns_reads_prod", "mlbot", "", kGet, "prod", "production", D},
         Row{"dns_no_record", "mlbot", "", kRecord, "ml-proj", "development", D},
+        Row{"dns_lists_ml", "mlbot", "", kList, "ml-proj", "development", G},
+        Row{"dns_lists_prod", "mlbot", "", kList, "prod", "production", D},
+        // Listing is a grant of its own: reading records is not enough.
+        Row{"propeller_no_list", "propeller", "", kList, "ml-proj", "development", D},
+        Row{"group_no_list", "stranger", "alice", kList, "ml-proj", "development", D},
         // Only a CN: dynamic nodes under ml-* executions, not across projects.
         Row{"cn_dynamic_ml", "operator", "", kDynamic, "ml-proj", "development", G},
         Row{"cn_dynamic_cross_project", "operator", "", kDynamic, "prod", "production", D},

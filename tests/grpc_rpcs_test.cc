@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "flyteoverride/v1/resolver.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -22,6 +23,7 @@ namespace {
 
 using ::grpc::StatusCode;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 std::vector<std::string> PathsOf(
@@ -248,6 +250,49 @@ TEST_P(EveryRpcTest, ResolveDynamicInheritsTheParentsHooks) {
   status = harness.ResolveDynamic(dynamic, &other);
   EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND)
       << CodeName(status.error_code());
+}
+
+// Names of a page, in order.
+std::vector<std::string> NamesOf(const v1::ListExecutionsResponse& page) {
+  std::vector<std::string> names;
+  for (const auto& execution : page.executions())
+    names.push_back(execution.execution_id().name());
+  return names;
+}
+
+TEST_P(EveryRpcTest, ListExecutionsPagesNewestFirstWhileRecordsAreAdded) {
+  START_HARNESS(harness, TestConfig(), MakeStore(GetParam(), "list"));
+  v1::ResolveRequest request = Example("training_pipeline");
+  auto record = [&](const std::string& name) {
+    *request.mutable_execution_id() = ExecutionId(name);
+    v1::ResolveResponse response;
+    grpc::Status status = harness.Resolve(request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    absl::SleepFor(absl::Milliseconds(2));  // distinct creation times
+  };
+  for (const char* name : {"list-1", "list-2", "list-3"}) record(name);
+
+  v1::ListExecutionsResponse page;
+  grpc::Status status = harness.ListExecutions(2, "", &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(NamesOf(page), ElementsAre("list-3", "list-2"));
+  EXPECT_THAT(page.executions(0).overridden_hooks(),
+              ElementsAre("challenger", "evaluate", "train"));
+  EXPECT_GT(page.executions(0).expires_at().seconds(),
+            page.executions(0).created_at().seconds());
+  record("list-4");
+  const std::string token = page.next_page_token();
+  status = harness.ListExecutions(2, token, &page);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_THAT(NamesOf(page), ElementsAre("list-1"));
+  EXPECT_EQ(page.next_page_token(), "");
+
+  status = harness.ListExecutions(2, "garbage!", &page);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT)
+      << CodeName(status.error_code());
+  EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+  status = harness.ListExecutions(-1, "", &page);
+  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
 }
 
 INSTANTIATE_TEST_SUITE_P(Stores, EveryRpcTest,

@@ -5,8 +5,10 @@
 #include <future>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "flyteoverride/v1/resolver.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -276,6 +278,67 @@ TEST(Http, DeeplyNestedJsonIsRefusedAtOnce) {
   EXPECT_THAT(result.body, HasSubstr("nests deeper than 100"));
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));  // a bound, not a benchmark
   EXPECT_EQ(HttpCall(harness.http_port(), "GET", "/healthz").status, 200);
+}
+
+// GET /v1/executions/{project}/{domain}: the listing in proto3 JSON,
+// page by page; bad query parameters are 400 with an HttpError naming them.
+TEST(Http, ExecutionsAreListedPageByPage) {
+  START_HARNESS(harness, TestConfig(), storage::MemoryStore::Create());
+  const int port = harness.http_port();
+  for (const char* name : {"list-a", "list-b"}) {
+    HttpResult recorded = HttpCall(
+        port, "POST", "/v1/resolve",
+        ExampleJson("training_pipeline",
+                    absl::StrCat(", \"executionId\": {\"project\": "
+                                 "\"flytesnacks\", \"domain\": "
+                                 "\"development\", \"name\": \"",
+                                 name, "\"}")));
+    ASSERT_EQ(recorded.status, 200) << recorded.body;
+    absl::SleepFor(absl::Milliseconds(2));  // distinct creation times
+  }
+  HttpResult page = HttpCall(port, "GET",
+                             "/v1/executions/flytesnacks/development?page_size=1");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_THAT(page.body, HasSubstr("\"name\":\"list-b\""));
+  EXPECT_THAT(page.body, Not(HasSubstr("list-a")));
+  EXPECT_THAT(page.body, HasSubstr("\"createdAt\":\""));
+  EXPECT_THAT(page.body, HasSubstr(
+      "\"overriddenHooks\":[\"challenger\",\"evaluate\",\"train\"]"));
+  const std::string key = "\"nextPageToken\":\"";
+  const size_t at = page.body.find(key);
+  ASSERT_NE(at, std::string::npos) << page.body;
+  const std::string token = page.body.substr(
+      at + key.size(), page.body.find('"', at + key.size()) - at - key.size());
+  page = HttpCall(port, "GET",
+                  absl::StrCat("/v1/executions/flytesnacks/development?"
+                               "page_size=1&page_token=", token));
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_THAT(page.body, HasSubstr("\"name\":\"list-a\""));
+  EXPECT_THAT(page.body, Not(HasSubstr("nextPageToken")));
+  // Another org, or another domain, has none of them.
+  page = HttpCall(port, "GET", "/v1/executions/flytesnacks/development?org=o");
+  EXPECT_EQ(page.status, 200);
+  EXPECT_EQ(page.body, "{}");
+
+  for (const auto& [query, reason] :
+       std::vector<std::pair<std::string, std::string>>{
+           {"page_size=ten", "BAD_PAGE_SIZE"},
+           {"page_size=-1", "BAD_PAGE_SIZE"},
+           {"page_token=bm9wZQ", "BAD_PAGE_TOKEN"},
+           {"pageSize=10", "UNKNOWN_FIELD"}}) {
+    HttpResult bad = HttpCall(
+        port, "GET",
+        absl::StrCat("/v1/executions/flytesnacks/development?", query));
+    EXPECT_EQ(bad.status, 400) << query << ": " << bad.body;
+    EXPECT_THAT(bad.body, HasSubstr(absl::StrCat("\"", reason, "\"")));
+    EXPECT_THAT(bad.body, HasSubstr("\"status\":\"INVALID_ARGUMENT\""));
+  }
+  EXPECT_EQ(HttpCall(port, "GET", "/v1/executions/flytesnacks").status, 404);
+  EXPECT_EQ(
+      MetricValue(harness.Metrics(),
+                  "override_resolver_calls_total{rpc=\"ListExecutions\","
+                  "code=\"INVALID_ARGUMENT\"}"),
+      4);
 }
 
 }  // namespace

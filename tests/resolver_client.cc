@@ -64,6 +64,19 @@ grpc::Status ResolverClient::ResolveDynamic(
   return stub_->ResolveDynamic(&context, request, response);
 }
 
+grpc::Status ResolverClient::ListExecutions(
+    int page_size, const std::string& page_token,
+    v1::ListExecutionsResponse* response) {
+  v1::ListExecutionsRequest request;
+  request.set_project("flytesnacks");
+  request.set_domain("development");
+  request.set_page_size(page_size);
+  request.set_page_token(page_token);
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(kCallTimeout));
+  return stub_->ListExecutions(&context, request, response);
+}
+
 grpc::health::v1::HealthCheckResponse::ServingStatus ResolverClient::Check(
     const std::string& service, grpc::Status* status) {
   grpc::health::v1::HealthCheckRequest request;

@@ -44,6 +44,10 @@ class ResolverClient {
                            absl::Duration timeout = kCallTimeout);
   grpc::Status ResolveDynamic(const v1::ResolveDynamicRequest& request,
                               v1::ResolveDynamicResponse* response);
+  // ListExecutions of flytesnacks/development, a page of `page_size` after
+  // `page_token`.
+  grpc::Status ListExecutions(int page_size, const std::string& page_token,
+                              v1::ListExecutionsResponse* response);
   // SERVING, NOT_SERVING, ...; or UNKNOWN with `status` set when the call
   // failed.
   grpc::health::v1::HealthCheckResponse::ServingStatus Check(

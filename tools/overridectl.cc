@@ -11,6 +11,9 @@
 //                       [--server HOST:PORT [--execution-id P/D/N]]
 //   overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH]
 //   [--json]
+//   overridectl list --server HOST:PORT --project P --domain D [--org O]
+//                    [--page-size N] [--page-token T] [-o table|json]
+//   overridectl diff --server HOST:PORT P/D/NAME_A P/D/NAME_B [-o table|json]
 // With --server (HOST:PORT, or dns:///HOST:PORT for every replica behind a
 // name, called round robin), calls a running override-resolver (TLS:
 // --tls-ca, and for mutual TLS --tls-cert and --tls-key; a bearer token:
@@ -25,12 +28,16 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "encoding/json_format.h"
 #include "pipeline/resolve_execution.h"
 #include "resolver/violations.h"
 #include "tools/cli_support.h"
+#include "tools/execution_diff.h"
 #include "tools/inputs.h"
 #include "tools/remote.h"
 #include "tools/table.h"
@@ -50,6 +57,14 @@ constexpr char kUsage[] =
     "                      [--server HOST:PORT [--execution-id P/D/N]]\n"
     "  overridectl get --server HOST:PORT --execution-id P/D/N [--node PATH] "
     "[--json]\n"
+    "  overridectl list --server HOST:PORT --project P --domain D [--org O]\n"
+    "                   [--page-size N] [--page-token T] [-o table|json]\n"
+    "  overridectl diff --server HOST:PORT P/D/NAME_A P/D/NAME_B "
+    "[-o table|json]\n"
+    "list: the recorded executions, newest first, a page at a time.\n"
+    "diff: how two recorded executions differ, node by node and field by "
+    "field;\n"
+    "exit status 0 whether or not they differ.\n"
     "--server HOST:PORT, or dns:///HOST:PORT: calls go round robin over every\n"
     "address the name resolves to; UNAVAILABLE is retried.\n"
     "TLS to a server: --tls-ca FILE, and --tls-cert FILE --tls-key FILE for "
@@ -275,6 +290,103 @@ int Get(int argc, char** argv) {
   return 0;
 }
 
+// -o table|json, table by default; false with `error` set otherwise.
+bool OutputIsJson(Args& args, std::string* error) {
+  const std::string output =
+      args.values.count("-o") ? args.values["-o"] : "table";
+  if (output != "table" && output != "json")
+    *error = absl::StrCat("-o is table or json, not ", output);
+  return output == "json";
+}
+
+std::string Timestamp(const google::protobuf::Timestamp& time) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
+                          absl::FromUnixSeconds(time.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string ListTable(const v1::ListExecutionsResponse& response) {
+  if (response.executions().empty()) return "no recorded executions\n";
+  std::string out = absl::StrFormat("%-32s  %-23s  %-23s  %-12s  %s\n", "NAME",
+                                    "CREATED", "EXPIRES", "DIGEST", "HOOKS");
+  for (const v1::ExecutionSummary& execution : response.executions()) {
+    absl::StrAppend(
+        &out, absl::StrFormat("%-32s  %-23s  %-23s  %-12s  %s\n",
+                              execution.execution_id().name(),
+                              Timestamp(execution.created_at()),
+                              Timestamp(execution.expires_at()),
+                              execution.input_digest().substr(0, 12),
+                              absl::StrJoin(execution.overridden_hooks(), ", ")));
+  }
+  if (!response.next_page_token().empty())
+    absl::StrAppend(&out, "more: --page-token ", response.next_page_token(), "\n");
+  return out;
+}
+
+int List(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, With({"--org", "--page-size", "--page-token", "-o"}),
+                 {}, &args, &error)) {
+    return Fail(error);
+  }
+  const bool json = OutputIsJson(args, &error);
+  if (!error.empty()) return Fail(error);
+  if (!args.values.count("--server") || args.values["--project"].empty() ||
+      args.values["--domain"].empty() || !args.positional.empty()) {
+    return Fail(absl::StrCat(
+        "list needs --server HOST:PORT, --project P and --domain D\n", kUsage));
+  }
+  v1::ListExecutionsRequest request;
+  request.set_project(args.values["--project"]);
+  request.set_domain(args.values["--domain"]);
+  request.set_org(args.values["--org"]);
+  request.set_page_token(args.values["--page-token"]);
+  if (args.values.count("--page-size")) {
+    int32_t size = 0;
+    if (!absl::SimpleAtoi(args.values["--page-size"], &size))
+      return Fail("--page-size is a number of executions");
+    request.set_page_size(size);
+  }
+  auto client = ConnectTo(args);
+  if (!client.ok()) return Fail(std::string(client.status().message()));
+  v1::ListExecutionsResponse response;
+  RemoteError remote_error;
+  if (!(*client)->ListExecutions(request, &response, &remote_error))
+    return ReportRemote(remote_error, json);
+  std::cout << (json ? encoding::DeterministicJson(response, true) + "\n"
+                     : ListTable(response));
+  return 0;
+}
+
+int Diff(int argc, char** argv) {
+  Args args;
+  std::string error;
+  if (!ParseArgs(argc, argv, With({"-o"}), {}, &args, &error)) return Fail(error);
+  const bool json = OutputIsJson(args, &error);
+  if (!error.empty()) return Fail(error);
+  v1::GetResolvedRequest requests[2];
+  if (!args.values.count("--server") || args.positional.size() != 2 ||
+      !ParseExecutionId(args.positional[0], requests[0].mutable_execution_id()) ||
+      !ParseExecutionId(args.positional[1], requests[1].mutable_execution_id())) {
+    return Fail(absl::StrCat(
+        "diff needs --server HOST:PORT and two executions P/D/NAME\n", kUsage));
+  }
+  auto client = ConnectTo(args);
+  if (!client.ok()) return Fail(std::string(client.status().message()));
+  v1::GetResolvedResponse recorded[2];
+  for (int i = 0; i < 2; ++i) {
+    requests[i].set_explain(true);  // the comparison is of provenance
+    RemoteError remote_error;
+    if (!(*client)->GetResolved(requests[i], &recorded[i], &remote_error))
+      return ReportRemote(remote_error, json);
+  }
+  const ExecutionDiff diff = DiffExecutions(args.positional[0], recorded[0],
+                                            args.positional[1], recorded[1]);
+  std::cout << (json ? DiffJson(diff) : DiffTable(diff));
+  return 0;
+}
+
 }  // namespace
 }  // namespace flyteoverride::tools
 
@@ -288,6 +400,8 @@ int main(int argc, char** argv) {
   if (command == "inspect") return Inspect(argc, argv);
   if (command == "resolve") return Resolve(argc, argv);
   if (command == "get") return Get(argc, argv);
+  if (command == "list") return List(argc, argv);
+  if (command == "diff") return Diff(argc, argv);
   if (command == "help" || command == "--help" || command == "-h") {
     std::cout << kUsage;
     return 0;

@@ -122,30 +122,42 @@ void Remote::Prepare(grpc::ClientContext* context) const {
     context->AddMetadata("flyte-authorization", "Bearer " + token_);
 }
 
+template <typename Request, typename Response>
+bool Remote::Call(
+    grpc::Status (v1::OverrideResolver::Stub::*method)(grpc::ClientContext*,
+                                                       const Request&,
+                                                       Response*),
+    const Request& request, Response* response, RemoteError* error) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  grpc::Status status = (stub_.get()->*method)(&context, request, response);
+  return status.ok() || Fail(status, error);
+}
+
 bool Remote::Inspect(const v1::InspectWorkflowRequest& request,
                      v1::InspectWorkflowResponse* response,
                      RemoteError* error) {
-  grpc::ClientContext context;
-  Prepare(&context);
-  grpc::Status status = stub_->InspectWorkflow(&context, request, response);
-  return status.ok() || Fail(status, error);
+  return Call(&v1::OverrideResolver::Stub::InspectWorkflow, request, response,
+              error);
 }
 
 bool Remote::Resolve(const v1::ResolveRequest& request,
                      v1::ResolveResponse* response, RemoteError* error) {
-  grpc::ClientContext context;
-  Prepare(&context);
-  grpc::Status status = stub_->Resolve(&context, request, response);
-  return status.ok() || Fail(status, error);
+  return Call(&v1::OverrideResolver::Stub::Resolve, request, response, error);
 }
 
 bool Remote::GetResolved(const v1::GetResolvedRequest& request,
                          v1::GetResolvedResponse* response,
                          RemoteError* error) {
-  grpc::ClientContext context;
-  Prepare(&context);
-  grpc::Status status = stub_->GetResolved(&context, request, response);
-  return status.ok() || Fail(status, error);
+  return Call(&v1::OverrideResolver::Stub::GetResolved, request, response,
+              error);
+}
+
+bool Remote::ListExecutions(const v1::ListExecutionsRequest& request,
+                            v1::ListExecutionsResponse* response,
+                            RemoteError* error) {
+  return Call(&v1::OverrideResolver::Stub::ListExecutions, request, response,
+              error);
 }
 
 }  // namespace flyteoverride::tools

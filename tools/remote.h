@@ -43,6 +43,8 @@ class Remote {
                RemoteError* error);
   bool GetResolved(const v1::GetResolvedRequest& request,
                    v1::GetResolvedResponse* response, RemoteError* error);
+  bool ListExecutions(const v1::ListExecutionsRequest& request,
+                      v1::ListExecutionsResponse* response, RemoteError* error);
 
  private:
   Remote(std::unique_ptr<v1::OverrideResolver::Stub> stub, int timeout_seconds,
@@ -51,6 +53,11 @@ class Remote {
         timeout_seconds_(timeout_seconds),
         token_(std::move(token)) {}
   void Prepare(grpc::ClientContext* context) const;
+  // One unary call of `method` with the deadline and token.
+  template <typename Request, typename Response>
+  bool Call(grpc::Status (v1::OverrideResolver::Stub::*method)(
+                grpc::ClientContext*, const Request&, Response*),
+            const Request& request, Response* response, RemoteError* error);
 
   std::unique_ptr<v1::OverrideResolver::Stub> stub_;
   int timeout_seconds_;

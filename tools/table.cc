@@ -9,8 +9,6 @@
 #include "resolver/violations.h"
 
 namespace flyteoverride::tools {
-namespace {
-
 std::string ShowValue(const v1::Assignment& assignment) {
   if (assignment.removed()) return "(removed)";
   const google::protobuf::Value& value = assignment.value();
@@ -25,6 +23,8 @@ std::string ShowValue(const v1::Assignment& assignment) {
       return CompactJson(value);
   }
 }
+
+namespace {
 
 std::string ShowSource(const v1::Assignment& assignment) {
   std::string source = resolver::LayerName(assignment.layer());

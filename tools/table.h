@@ -21,6 +21,10 @@ std::string InspectTable(const v1::InspectWorkflowResponse& response);
 std::string ViolationLines(const std::vector<v1::Violation>& violations,
                            const char* kind);
 
+// An assignment's value for display: a string as is, a number or bool as
+// written, a struct or list as compact JSON; "(removed)" for a removal.
+std::string ShowValue(const v1::Assignment& assignment);
+
 // Compact JSON of a message, for one-line display.
 std::string CompactJson(const google::protobuf::Message& message);
 
