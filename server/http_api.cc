@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -130,12 +131,29 @@ Outcome ParseBody(const std::string& body, const RequestLimits& limits,
   return Outcome();
 }
 
+// A body of binary protobuf rather than JSON (docs/design.md section 5.2):
+// what a browser sends for a closure it holds only as bytes.
+bool IsBinaryBody(const HttpRequest& http) {
+  for (const auto& [name, value] : http.headers) {
+    if (name != "content-type") continue;
+    const absl::string_view type = absl::StripAsciiWhitespace(
+        absl::string_view(value).substr(0, value.find(';')));
+    return absl::EqualsIgnoreCase(type, "application/x-protobuf") ||
+           absl::EqualsIgnoreCase(type, "application/octet-stream");
+  }
+  return false;
+}
+
 // A Resolve response whose rewritten closure keeps every member the JSON
 // body's closure had, the ones the subset does not declare included
 // (bindings, interfaces, connections): the subset alone would drop them.
 HttpResponse ResolveJson(v1::ResolveResponse response,
                          const google::protobuf::Value& closure) {
-  if (!response.has_rewritten_closure()) return Json(response);
+  // A binary body has no JSON closure to lay the result over.
+  if (!response.has_rewritten_closure() ||
+      closure.kind_case() == google::protobuf::Value::KIND_NOT_SET) {
+    return Json(response);
+  }
   const std::vector<v1::TemplateCopy> copies(response.template_copies().begin(),
                                              response.template_copies().end());
   const std::unique_ptr<flyteidl::core::CompiledWorkflowClosure> rewritten(
@@ -197,7 +215,10 @@ HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
       [&](CallStats* stats, absl::Time deadline) {
         Request request;
         std::vector<v1::Violation> unknown;
-        Outcome read = ParseBody(http.body, limits_, &request, &closure, &unknown);
+        Outcome read =
+            IsBinaryBody(http)
+                ? ReadProto(http.body, limits_, &request)
+                : ParseBody(http.body, limits_, &request, &closure, &unknown);
         if (!read.ok()) return read;
         execution = CallSubject(request);
         stats->execution = execution;

@@ -234,6 +234,7 @@ Answer<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
   v1::InspectWorkflowResponse response =
       pipeline::InspectWorkflow(request.closure(), rules ? &*rules : nullptr,
                                 options_.limits.walk, request.implicit_hooks());
+  if (request.include_closure()) *response.mutable_closure() = request.closure();
   stats->hooks = response.hooks_size();
   for (const auto& hook : response.hooks())
     stats->nodes += hook.node_paths_size();

@@ -213,6 +213,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   http.threads = 4;
   http.max_connections_per_client = config.max_connections_per_client;
   http.headers = server->authorizer_->token_headers();
+  http.headers.push_back("content-type");  // JSON, or binary protobuf
   // The API speaks HTTPS with the gRPC port's certificate, and asks for a
   // client certificate of the same CA.
   if (config.tls.enabled()) {

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <thread>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -231,9 +232,11 @@ HttpResult HttpCall(int port, const std::string& method,
   for (const std::string& header : headers)
     absl::StrAppend(&request, header, "\r\n");
   if (method == "POST" || !body.empty()) {
-    absl::StrAppend(&request,
-                    "Content-Type: application/json\r\nContent-Length: ",
-                    body.size(), "\r\n");
+    const bool typed = absl::c_any_of(headers, [](const std::string& header) {
+      return absl::StartsWithIgnoreCase(header, "content-type:");
+    });
+    if (!typed) absl::StrAppend(&request, "Content-Type: application/json\r\n");
+    absl::StrAppend(&request, "Content-Length: ", body.size(), "\r\n");
   }
   absl::StrAppend(&request, "\r\n", body);
   return Exchange(port, request, timeout);

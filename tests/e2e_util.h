@@ -58,7 +58,8 @@ struct HttpResult {
   std::string headers;  // the header lines as sent, status line excluded
   std::string body;
 };
-// `headers`: extra request header lines ("Authorization: Bearer ...").
+// `headers`: extra request header lines ("Authorization: Bearer ..."); a
+// Content-Type among them replaces the JSON one a body gets.
 HttpResult HttpCall(int port, const std::string& method,
                     const std::string& target, const std::string& body = "",
                     absl::Duration timeout = absl::Seconds(10),
