@@ -556,8 +556,8 @@ TEST_F(AuthTest, OverridectlSendsTheTokenOfItsTokenFile) {
   }
 }
 
-// A record read leaves one audit line naming who, under which rule, what
-// and how it ended; never a value.
+// A record read (or a listing) leaves one audit line naming who, under
+// which rule, what and how it ended; never a value.
 TEST_F(AuthTest, ReadsAndWritesLeaveAnAuditLineWithoutValues) {
   std::ostringstream lines;
   auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines);
@@ -566,6 +566,8 @@ TEST_F(AuthTest, ReadsAndWritesLeaveAnAuditLineWithoutValues) {
   SecretAsReadBy(Stub("propeller").get(), "", &plain);
   const Row refused{"", "stranger", "", kGet, "ml-proj", "development", D};
   Call(Stub("stranger").get(), refused, "", 0);
+  const Row listing{"", "mlbot", "", kList, "ml-proj", "development", G};
+  Call(Stub("mlbot").get(), listing, "", 0);
   spdlog::default_logger()->flush();
   auto& sinks = spdlog::default_logger()->sinks();
   sinks.erase(std::find(sinks.begin(), sinks.end(), sink));
@@ -579,6 +581,10 @@ TEST_F(AuthTest, ReadsAndWritesLeaveAnAuditLineWithoutValues) {
   EXPECT_THAT(log, HasSubstr("principal=spiffe://cluster.local/ns/other/sa/x "
                              "rpc=GetResolved"));
   EXPECT_THAT(log, HasSubstr("outcome=PERMISSION_DENIED"));
+  // A listing names its scope.
+  EXPECT_THAT(log, HasSubstr("principal=ml-bot.example.com rule=ml-bot "
+                             "rpc=ListExecutions "
+                             "execution=ml-proj/development/*"));
   EXPECT_THAT(log, testing::Not(HasSubstr("s3cret")));
 }
 

@@ -5,6 +5,7 @@ import (
 
 	"flyteoverride/goclient/gen/overridepb"
 	"google.golang.org/grpc"
+	"google.golang.org/protobuf/proto"
 )
 
 // The typed calls. A refusal that carries violations comes back as a
@@ -40,4 +41,37 @@ func (c *Client) ResolveDynamic(ctx context.Context, req *overridepb.ResolveDyna
 	opts ...grpc.CallOption) (*overridepb.ResolveDynamicResponse, error) {
 	resp, err := c.api.ResolveDynamic(ctx, req, opts...)
 	return resp, fromStatus(err)
+}
+
+// ListExecutions lists the recorded executions of a project and domain,
+// newest first, one page (req.PageSize, 50 when 0, at most 500) after
+// req.PageToken.
+func (c *Client) ListExecutions(ctx context.Context, req *overridepb.ListExecutionsRequest,
+	opts ...grpc.CallOption) (*overridepb.ListExecutionsResponse, error) {
+	resp, err := c.api.ListExecutions(ctx, req, opts...)
+	return resp, fromStatus(err)
+}
+
+// EachExecution calls fn for every execution ListExecutions lists from
+// req's page on, page after page, until the last page or until fn returns
+// an error, which it returns. Executions recorded meanwhile never repeat
+// or hide an older one: each page resumes after the last one seen.
+func (c *Client) EachExecution(ctx context.Context, req *overridepb.ListExecutionsRequest,
+	fn func(*overridepb.ExecutionSummary) error, opts ...grpc.CallOption) error {
+	page := proto.Clone(req).(*overridepb.ListExecutionsRequest)
+	for {
+		resp, err := c.ListExecutions(ctx, page, opts...)
+		if err != nil {
+			return err
+		}
+		for _, execution := range resp.GetExecutions() {
+			if err := fn(execution); err != nil {
+				return err
+			}
+		}
+		if resp.GetNextPageToken() == "" {
+			return nil
+		}
+		page.PageToken = resp.GetNextPageToken()
+	}
 }
