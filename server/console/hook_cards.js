@@ -78,7 +78,7 @@ function card(hook, index, ctx) {
     h('div', { class: 'grid-head', 'aria-hidden': 'true' }, h('span', {}, 'field'), ...LAYERS.map((l) => h('span', {}, l.label))));
   for (const row of fieldRows()) {
     grid.appendChild(h('div', { class: 'grid-row', 'data-path': row.path },
-      h('span', { class: 'fname', id: `fn-${hook.name}-${row.path}` }, row.label),
+      h('span', { class: 'fname' }, row.label, noteElement(hook.name, row.path, policy)),
       ...LAYERS.map((layer) => fieldCell(hook, layer, row, policy, placeholders, ctx))));
   }
   grid.appendChild(h('div', { class: 'grid-row env-row', 'data-path': 'environment' },
@@ -86,6 +86,29 @@ function card(hook, index, ctx) {
     ...LAYERS.map((layer) => envCell(hook, layer, policy, placeholders, ctx))));
   article.appendChild(grid);
   return article;
+}
+
+function noteId(hook, path) {
+  return `note-${hook}-${path}`;
+}
+
+// What the operator's policy says about one field, shown once beside the
+// field's name (both layers' inputs point at it with aria-describedby).
+function rowNote(policy, path) {
+  const notes = [];
+  const fixed = fixedRule(policy, path);
+  const limit = limitFor(policy, path);
+  if (fixed) notes.push(`fixed by the operator's policy (fixed_fields: ${fixed}): runtime layers may not set or remove it`);
+  if (limit) notes.push(`at most ${limit.max} (${limit.action === 'clamp' ? 'higher values are clamped' : 'higher values are refused'})`);
+  if (path === 'container_image' && policy && (policy.allowedImages || []).length) {
+    notes.push(`must match ${policy.allowedImages.join(' or ')}`);
+  }
+  return notes.join('; ');
+}
+
+function noteElement(hook, path, policy) {
+  const text = rowNote(policy, path);
+  return text ? h('span', { class: `policy-note${fixedRule(policy, path) ? ' fixed' : ''}`, id: noteId(hook, path) }, text) : null;
 }
 
 function placeholderFor(placeholders, path) {
@@ -97,10 +120,9 @@ function fieldCell(hook, layer, row, policy, placeholders, ctx) {
   const id = inputId(layer.key, hook.name, row.path);
   const form = (ctx.state.layers[layer.key][hook.name]) || { values: {}, unset: [], env: [] };
   const fixed = fixedRule(policy, row.path);
-  const limit = limitFor(policy, row.path);
   const value = form.values[row.path] ?? '';
   const isUnset = form.unset.includes(row.path);
-  const described = `${id}-msg${limit || fixed ? ` ${id}-policy` : ''}`;
+  const described = `${id}-msg${rowNote(policy, row.path) ? ` ${noteId(hook.name, row.path)}` : ''}`;
   const label = h('label', { for: id, class: 'cell-label' }, `${layer.label}: ${row.label}`);
   const ph = placeholderFor(placeholders, row.path);
   let input;
@@ -129,16 +151,9 @@ function fieldCell(hook, layer, row, policy, placeholders, ctx) {
     input.disabled = unset.checked || !!fixed;
     ctx.onUnset(layer.key, hook.name, row.path, unset.checked);
   });
-  const notes = [];
-  if (fixed) notes.push(`fixed by the operator's policy (fixed_fields: ${fixed}); runtime layers may not set or remove it`);
-  if (limit) notes.push(`at most ${limit.max} (${limit.action === 'clamp' ? 'higher values are clamped' : 'higher values are refused'})`);
-  if (row.path === 'container_image' && policy && (policy.allowedImages || []).length) {
-    notes.push(`must match ${policy.allowedImages.join(' or ')}`);
-  }
   return h('div', { class: `cell${fixed ? ' fixed' : ''}` },
     label, input,
-    h('span', { class: 'unset' }, unset, h('label', { for: unsetId }, 'unset')),
-    notes.length ? h('div', { class: 'policy-note', id: `${id}-policy` }, notes.join('; ')) : null,
+    h('span', { class: 'unset' }, unset, h('label', { for: unsetId }, 'unset', h('span', { class: 'sr-only' }, ` ${layer.label.toLowerCase()} ${row.label}`))),
     h('div', { class: 'field-msg', id: `${id}-msg` }));
 }
 
