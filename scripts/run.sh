@@ -35,6 +35,7 @@ echo "\$ curl -s http://$probes/readyz"
 curl -s "http://$probes/readyz"
 cat <<MSG
 override-resolver is running (pid $(cat .run/server.pid)): gRPC $grpc, HTTP http://$http, probes and metrics http://$probes
+  console: http://$http/console/
   records: .run/override-resolver.db   logs: .run/server.log
   try:     .run/overridectl get --server $grpc --execution-id flytesnacks/development/quickstart --node n1/n0
   stop:    kill $(cat .run/server.pid)

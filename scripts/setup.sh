@@ -32,6 +32,11 @@ packages=(
   python3-grpcio
   python3-protobuf
   python3-yaml
+  python3-selenium
+  chromium
+  chromium-driver
+  fonts-dejavu-core
+  nodejs
   clang-14
   libclang-rt-14-dev
   golang-go

@@ -13,6 +13,7 @@
 #include "encoding/strict_json.h"
 #include "resolver/resolve.h"
 #include "resolver/violations.h"
+#include "server/console_route.h"
 #include "server/http_status.h"
 #include "server/request_limits.h"
 
@@ -246,6 +247,7 @@ HttpResponse HttpApi::Handle(const HttpRequest& http) const {
   const bool get = http.method == "GET";
   const bool post = http.method == "POST";
   if (std::optional<HttpResponse> probe = HandleProbe(http)) return *probe;
+  if (std::optional<HttpResponse> page = ServeConsole(http)) return *page;
   if (post && http.path == "/v1/inspect") {
     return Post<v1::InspectWorkflowRequest, v1::InspectWorkflowResponse>(
         http, "InspectWorkflow",

@@ -163,6 +163,9 @@ struct HttpCallbacks {
       MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER,
                               std::to_string(reply.retry_after_seconds).c_str());
     }
+    for (const auto& [name, value] : reply.headers) {
+      MHD_add_response_header(response, name.c_str(), value.c_str());
+    }
     const MHD_Result result =
         MHD_queue_response(connection, reply.status, response);
     MHD_destroy_response(response);

@@ -41,6 +41,8 @@ struct HttpResponse {
   int retry_after_seconds = 0;  // a Retry-After header when positive
   std::string www_authenticate;  // a WWW-Authenticate header when set
   bool close_connection = false;  // "Connection: close", then close
+  // Further header lines, as (name, value).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 struct HttpServerOptions {

@@ -77,11 +77,14 @@ export function renderGraph(container, graph, hooks, onDetail, onActivate) {
     const innermost = hooksHere[hooksHere.length - 1];
     const rect = el('rect', { x: node.x, y: node.y, width: node.w, height: node.h, rx: node.group ? 8 : 6 }, g);
     if (innermost !== undefined) {
-      rect.setAttribute('style', `fill: ${hookColour(hookIndex.get(innermost))}22; stroke: ${hookColour(hookIndex.get(innermost))}`);
+      // CSSOM, not a style attribute: the page's CSP allows no inline styles.
+      rect.style.fill = `${hookColour(hookIndex.get(innermost))}22`;
+      rect.style.stroke = hookColour(hookIndex.get(innermost));
     }
     const declared = node.hooks.filter((h) => hookIndex.has(h));
     if (node.group && declared.length) {
-      rect.setAttribute('style', `stroke: ${hookColour(hookIndex.get(declared[0]))}; stroke-width: 2.5`);
+      rect.style.stroke = hookColour(hookIndex.get(declared[0]));
+      rect.style.strokeWidth = '2.5';
     }
     const titleY = node.group ? node.y + TITLE_H - 5 : node.y + 18;
     const prefix = node.arm ? `${node.arm}: ` : '';

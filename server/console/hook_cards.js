@@ -64,8 +64,10 @@ export function renderHookCards(container, hooks, ctx) {
 function card(hook, index, ctx) {
   const policy = hook.policy;
   const tasks = (hook.taskIds || []).map(taskLabel).join(', ');
-  const article = h('article', { class: 'card', id: `hook-${hook.name}`, 'data-hook': hook.name, style: `--hook: ${hookColour(index)}` },
-    h('h3', {}, h('span', { class: 'swatch', 'aria-hidden': 'true', style: `background: ${hookColour(index)}` }), hook.name,
+  const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
+  swatch.style.background = hookColour(index);
+  const article = h('article', { class: 'card', id: `hook-${hook.name}`, 'data-hook': hook.name },
+    h('h3', {}, swatch, hook.name,
       hook.implicit ? h('span', { class: 'tag' }, 'implicit') : null),
     h('dl', { class: 'facts' },
       h('dt', {}, 'covers'), h('dd', { class: 'covers' }, (hook.nodePaths || []).join(', ') || 'no task node'),
@@ -73,6 +75,7 @@ function card(hook, index, ctx) {
       h('dt', {}, 'defaults'), defaultsFacts(hook),
       h('dt', {}, 'policy'), policyFacts(policy)),
     h('div', { class: 'hook-messages', id: `msg-${hook.name}` }));
+  article.style.setProperty('--hook', hookColour(index));
   const placeholders = ctx.placeholders(hook.name);
   const grid = h('div', { class: 'grid', role: 'group', 'aria-label': `values for hook ${hook.name}` },
     h('div', { class: 'grid-head', 'aria-hidden': 'true' }, h('span', {}, 'field'), ...LAYERS.map((l) => h('span', {}, l.label))));
