@@ -28,6 +28,7 @@ const app = {
   timer: 0,
   controller: null,
   sequence: 0,
+  lastAnswer: null,     // the preview's last Resolve answer, when it was valid
 };
 
 // ---- views and token ------------------------------------------------------
@@ -102,7 +103,7 @@ async function fetchBaseline(closure, s) {
 
 async function openClosure(closure, form) {
   const s = scope();
-  setStatus($('open-status'), 'loading', 'Inspecting the workflow…');
+  setStatus($('open-status'), 'loading', 'Inspecting the workflow\u2026');
   $('open-button').disabled = true;
   clear($('diagnostics'));
   try {
@@ -198,7 +199,7 @@ function placeholders(hookName) {
 function changed(now) {
   clearTimeout(app.timer);
   updateExports();
-  setStatus($('preview-status'), 'loading', 'Waiting for you to stop typing…');
+  setStatus($('preview-status'), 'loading', 'Waiting for you to stop typing\u2026');
   app.timer = setTimeout(runPreview, now ? 0 : PREVIEW_DELAY_MS);
 }
 
@@ -264,7 +265,7 @@ async function runPreview() {
   }
   const controller = new AbortController();
   app.controller = controller;
-  setStatus($('preview-status'), 'loading', 'Resolving…');
+  setStatus($('preview-status'), 'loading', 'Resolving\u2026');
   $('preview-nodes').setAttribute('aria-busy', 'true');
   const request = withScope({
     closure: app.closure,
@@ -275,6 +276,7 @@ async function runPreview() {
   try {
     const answer = await api.resolve(request, controller.signal);
     if (sequence !== app.sequence) return; // an older answer arriving late
+    app.lastAnswer = answer;
     const model = previewModel(answer, app.baseline);
     for (const w of model.warnings) place(w, 'warning');
     if (model.warnings.length) box.appendChild(h('ul', { class: 'warnings' }, ...model.warnings.map((w) => violationItem(w, 'warning'))));
@@ -283,6 +285,7 @@ async function runPreview() {
     setStatus($('preview-status'), 'ok', `Valid: ${model.nodes.length} node${model.nodes.length === 1 ? '' : 's'} resolved, ${changedNodes} differ from the workflow alone${model.warnings.length ? `, ${model.warnings.length} warning${model.warnings.length === 1 ? '' : 's'}` : ''}.`);
   } catch (e) {
     if (e.name === 'AbortError' || sequence !== app.sequence) return;
+    app.lastAnswer = null;
     for (const v of e.violations) place(v, 'violation');
     for (const w of e.warnings) place(w, 'warning');
     setStatus($('preview-status'), 'error', `NOT valid: ${errorText(e)}`);
@@ -336,9 +339,12 @@ async function updateExports() {
   }
   const args = ['overridectl', 'resolve', '--closure', 'closure.json', '--launch-plan', 'launch_plan.yaml', '--execution', 'execution.yaml', '--explain'];
   if (app.state.implicitHooks) args.push('--implicit-hooks');
-  if (app.state.project) args.push('--project', app.state.project);
-  if (app.state.domain) args.push('--domain', app.state.domain);
-  $('export-command').value = args.map(shellQuote).join(' ');
+  let command = args.map(shellQuote).join(' ');
+  if (app.state.project && app.state.domain) {
+    // --project and --domain only choose a scope of a policy overridectl reads.
+    command += `\n# under the operator's policy for ${app.state.project}/${app.state.domain}, add:\n#   --policy resolver.yaml --project ${shellQuote(app.state.project)} --domain ${shellQuote(app.state.domain)}`;
+  }
+  $('export-command').value = command;
   if (!app.closure) return;
   const hash = await encodeState({
     closure: app.closure, project: app.state.project, domain: app.state.domain,

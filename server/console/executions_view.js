@@ -36,7 +36,7 @@ export function setupExecutions() {
       setStatus($('list-status'), 'error', 'Give a project and a domain.');
       return;
     }
-    setStatus($('list-status'), 'loading', 'Loading…');
+    setStatus($('list-status'), 'loading', 'Loading\u2026');
     $('list-button').disabled = true;
     try {
       const size = Number($('list-page-size').value) || 20;
@@ -51,7 +51,7 @@ export function setupExecutions() {
         body.appendChild(h('tr', { 'data-execution': name },
           h('th', { scope: 'row' }, name),
           h('td', {}, row.createdAt || ''), h('td', {}, row.expiresAt || ''),
-          h('td', {}, (row.overriddenHooks || []).join(', ') || '—'),
+          h('td', {}, (row.overriddenHooks || []).join(', ') || '\u2014'),
           h('td', {}, h('button', { type: 'button', class: 'small', onclick: () => open(name) , 'aria-label': `open ${name}` }, 'Open')),
           h('td', {}, pick, h('label', { for: `pick-${name}` }, h('span', { class: 'sr-only' }, `compare ${name}`), ' compare'))));
       }
@@ -83,13 +83,13 @@ export function setupExecutions() {
     const { project, domain } = scope();
     if (!name) { setStatus($('execution-status'), 'error', 'Give the execution\'s name.'); return; }
     $('execution-a').value = name;
-    setStatus($('execution-status'), 'loading', `Opening ${name}…`);
+    setStatus($('execution-status'), 'loading', `Opening ${name}\u2026`);
     try {
       const answer = await api.getExecution(project, domain, name);
       const model = previewModel(answer, null);
       $('execution-title').textContent = `Execution ${project}/${domain}/${name}`;
       const messages = clear($('execution-messages'));
-      messages.appendChild(h('p', { class: 'hint' }, `input digest ${answer.inputDigest || '—'}; ${model.nodes.length} node${model.nodes.length === 1 ? '' : 's'}`));
+      messages.appendChild(h('p', { class: 'hint' }, `input digest ${answer.inputDigest || '\u2014'}; ${model.nodes.length} node${model.nodes.length === 1 ? '' : 's'}`));
       if (model.warnings.length) messages.appendChild(h('ul', { class: 'warnings' }, ...model.warnings.map((w) => violationItem(w, 'warning'))));
       renderNodes($('execution-nodes'), model, { baseline: false });
       $('execution-view').hidden = false;
@@ -109,7 +109,7 @@ export function setupExecutions() {
       setStatus($('execution-status'), 'error', 'Give a project, a domain and two execution names.');
       return;
     }
-    setStatus($('execution-status'), 'loading', `Comparing ${a} with ${b}…`);
+    setStatus($('execution-status'), 'loading', `Comparing ${a} with ${b}\u2026`);
     try {
       const [ra, rb] = await Promise.all([api.getExecution(project, domain, a), api.getExecution(project, domain, b)]);
       const diff = diffExecutions({ project, domain, name: a }, ra, { project, domain, name: b }, rb);

@@ -23,7 +23,7 @@ function el(name, attrs, parent) {
 }
 
 function shorten(text, max) {
-  return text.length > max ? text.slice(0, max - 1) + '…' : text;
+  return text.length > max ? text.slice(0, max - 1) + '\u2026' : text;
 }
 
 const KIND_LABEL = {

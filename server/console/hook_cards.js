@@ -71,7 +71,7 @@ function card(hook, index, ctx) {
       hook.implicit ? h('span', { class: 'tag' }, 'implicit') : null),
     h('dl', { class: 'facts' },
       h('dt', {}, 'covers'), h('dd', { class: 'covers' }, (hook.nodePaths || []).join(', ') || 'no task node'),
-      h('dt', {}, 'tasks'), h('dd', {}, tasks || '—'),
+      h('dt', {}, 'tasks'), h('dd', {}, tasks || '\u2014'),
       h('dt', {}, 'defaults'), defaultsFacts(hook),
       h('dt', {}, 'policy'), policyFacts(policy)),
     h('div', { class: 'hook-messages', id: `msg-${hook.name}` }));
@@ -183,7 +183,7 @@ function envCell(hook, layer, policy, placeholders, ctx) {
       key.addEventListener('input', () => { row.key = key.value; key.dataset.envKey = key.value; protect(); commit(); });
       value.addEventListener('input', () => { row.value = value.value; commit(); });
       remove.addEventListener('change', () => { row.remove = remove.checked; value.disabled = remove.checked; commit(); });
-      const drop = h('button', { type: 'button', class: 'small', 'aria-label': `delete variable ${i + 1} of the ${layer.label.toLowerCase()} layer` }, '×');
+      const drop = h('button', { type: 'button', class: 'small', 'aria-label': `delete variable ${i + 1} of the ${layer.label.toLowerCase()} layer` }, '\u00d7');
       drop.addEventListener('click', () => { rows.splice(i, 1); draw(); commit(); });
       protect();
       list.appendChild(h('div', { class: 'env-pair' },

@@ -49,7 +49,7 @@ export async function encodeState(state) {
 // console did not write, so the page can say the link is broken.
 export async function decodeState(hash) {
   const text = hash.startsWith('#') ? hash.slice(1) : hash;
-  if (!text.startsWith(PREFIX)) throw new Error('not a console link (expected #s1.…)');
+  if (!text.startsWith(PREFIX)) throw new Error('not a console link (expected #s1.\u2026)');
   const inflated = await pipe(fromBase64Url(text.slice(PREFIX.length)), new DecompressionStream('deflate-raw'));
   const state = JSON.parse(new TextDecoder().decode(inflated));
   if (!state || state.v !== 1) throw new Error('this link was written by another version of the console');
