@@ -225,7 +225,8 @@ function place(v, kind) {
       if (kind !== 'warning') {
         input.setAttribute('aria-invalid', 'true');
         if (loc.path === 'environment') {
-          const key = (v.field || '').split('.environment.')[1];
+          // The resolver writes environment.KEY, the strict reader environment[KEY].
+          const key = (/\.environment(?:\.([^[\]]+)|\[([^\]]*)\])$/.exec(v.field || '') || []).slice(1).find(Boolean);
           for (const k of input.closest('.cell').querySelectorAll('[data-env-key]')) {
             if (!key || k.dataset.envKey === key) k.setAttribute('aria-invalid', 'true');
           }

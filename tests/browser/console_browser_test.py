@@ -230,17 +230,18 @@ class LivePreview(ConsoleTest):
         page = self.page.open_example("training_pipeline")
         page.wait_preview()
         self.assertEqual(page.row("n1/n0", "resources.requests.memory").get_attribute("data-layer"), "DECORATOR")
-        page.type("in-execution-train-resources.requests.memory", "48Gi")
+        # Below the task's 32Gi limit, so the request stays valid.
+        page.type("in-execution-train-resources.requests.memory", "20Gi")
         page.wait_preview()
         row = page.row("n1/n0", "resources.requests.memory")
         self.assertEqual(row.get_attribute("data-layer"), "EXECUTION")
-        self.assertIn("48Gi", row.text)
+        self.assertIn("20Gi", row.text)
         self.assertIn("was 24Gi", row.text)
         # The shadowed values are on the value's title, for hover and focus.
         shadow = row.find_element(By.CSS_SELECTOR, ".has-shadow").get_attribute("title")
         self.assertIn("24Gi (DECORATOR hook train @ n1/n0)", shadow)
         # A launch-plan value under the execution's does not win.
-        page.type("in-launchPlan-train-resources.requests.memory", "30Gi")
+        page.type("in-launchPlan-train-resources.requests.memory", "28Gi")
         page.wait_preview()
         self.assertEqual(page.row("n2/n0", "resources.requests.memory").get_attribute("data-layer"), "EXECUTION")
         page.screenshot("preview-execution-layer")
@@ -290,17 +291,17 @@ class LivePreview(ConsoleTest):
         active.send_keys(Keys.ENTER)
         focused = page.driver.switch_to.active_element
         self.assertEqual(focused.get_attribute("id"), "in-launchPlan-deploy-resources.requests.cpu")
-        focused.send_keys("3")
-        page.wait_preview()
+        focused.send_keys("2")  # the task's CPU limit is 2
+        self.assertIn("ok", page.wait_preview().get_attribute("class"))
         row = page.row("n4", "resources.requests.cpu")
         self.assertEqual(row.get_attribute("data-layer"), "LAUNCH_PLAN")
-        self.assertIn("3", row.find_element(By.CSS_SELECTOR, "td.value").text)
+        self.assertEqual(row.find_element(By.CSS_SELECTOR, "td.value .has-shadow").text, "2")
         page.screenshot("keyboard-only")
 
     def test_narrow_window_has_no_horizontal_scroll(self):
-        self.page.quit()
-        self.page = Page(self.server, 420, 900)
-        page = self.page.open_example("training_pipeline")
+        page = self.page
+        page.driver.set_window_size(420, 900)
+        page.open_example("training_pipeline")
         page.type("in-execution-train-resources.limits.cpu", "12 cores")
         page.wait_preview()
         widths = page.driver.execute_script(
@@ -315,7 +316,7 @@ class TakeItAway(ConsoleTest):
     def test_exported_yaml_resolves_with_overridectl_as_in_the_preview(self):
         page = self.page.open_example("training_pipeline")
         page.wait_preview()
-        page.type("in-execution-train-resources.requests.memory", "48Gi")
+        page.type("in-execution-train-resources.requests.memory", "20Gi")
         page.type("in-launchPlan-evaluate-cache_version", "1.0")
         page.type("in-launchPlan-challenger-retries", "3")
         page.by_id("in-execution-train-resources.limits.cpu-unset").click()
@@ -336,7 +337,7 @@ class TakeItAway(ConsoleTest):
         preview = page.driver.execute_script("return window.consoleApp.lastAnswer")
         lp_yaml = page.by_id("export-lp-yaml").get_attribute("value")
         ex_yaml = page.by_id("export-ex-yaml").get_attribute("value")
-        self.assertIn('value: 48Gi', ex_yaml)
+        self.assertIn('value: 20Gi', ex_yaml)
         self.assertIn('cacheVersion: "1.0"', lp_yaml)
         self.assertIn('FLAG: "true"', ex_yaml)
         out = os.environ.get("TEST_TMPDIR", "/tmp")
@@ -368,7 +369,7 @@ class TakeItAway(ConsoleTest):
     def test_the_link_restores_the_form_in_a_fresh_page(self):
         page = self.page.open_example("training_pipeline", project="flytesnacks", domain="development")
         page.wait_preview()
-        page.type("in-execution-train-resources.requests.memory", "40Gi")
+        page.type("in-execution-train-resources.requests.memory", "20Gi")
         page.by_id("in-launchPlan-prepare-cache_version-unset").click()
         page.wait_preview()
         harness.wait_until(page.driver, lambda d: "#s1." in d.find_element(By.ID, "export-link").get_attribute("value"),
@@ -378,11 +379,11 @@ class TakeItAway(ConsoleTest):
         try:
             fresh.driver.get(link)
             fresh.wait_status("open-status", "ok")
-            self.assertEqual(fresh.by_id("in-execution-train-resources.requests.memory").get_attribute("value"), "40Gi")
+            self.assertEqual(fresh.by_id("in-execution-train-resources.requests.memory").get_attribute("value"), "20Gi")
             self.assertTrue(fresh.by_id("in-launchPlan-prepare-cache_version-unset").is_selected())
             self.assertEqual(fresh.by_id("project").get_attribute("value"), "flytesnacks")
             fresh.wait_preview()
-            self.assertIn("40Gi", fresh.row("n1/n0", "resources.requests.memory").text)
+            self.assertIn("20Gi", fresh.row("n1/n0", "resources.requests.memory").text)
             fresh.screenshot("link-restored")
             self.assertEqual(fresh.script_errors(), [])
         finally:
