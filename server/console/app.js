@@ -355,6 +355,10 @@ async function updateExports() {
   $('export-link').value = location.href;
 }
 
+$('preview-compact').addEventListener('change', () => {
+  $('preview-nodes').classList.toggle('compact', $('preview-compact').checked);
+});
+
 $('copy-link').addEventListener('click', async () => {
   $('export-link').select();
   try { await navigator.clipboard.writeText($('export-link').value); } catch { document.execCommand('copy'); }

@@ -4,7 +4,7 @@
 import * as api from './api.js';
 import { h, clear, setStatus, violationItem } from './dom.js';
 import { previewModel } from './preview_model.js';
-import { renderNodes } from './preview_view.js';
+import { renderNodes, breakable } from './preview_view.js';
 import { diffExecutions, diffJson } from './execution_diff.js';
 
 const $ = (id) => document.getElementById(id);
@@ -141,7 +141,7 @@ export function setupExecutions() {
         h('div', { class: 'table-scroll' }, h('table', { class: 'node-table' },
           h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'field'), h('th', { scope: 'col' }, 'A'), h('th', { scope: 'col' }, 'B'))),
           h('tbody', {}, ...node.fields.map((f) => h('tr', { 'data-field': f.field },
-            h('th', { scope: 'row', class: 'leaf' }, f.field), h('td', {}, sideText(f.a)), h('td', {}, sideText(f.b)))))))));
+            h('th', { scope: 'row', class: 'leaf' }, breakable(f.field)), h('td', {}, sideText(f.a)), h('td', {}, sideText(f.b)))))))));
     }
   }
 

@@ -4,6 +4,12 @@
 
 import { h, clear, violationItem } from './dom.js';
 
+// Leaf paths break after their dots and slashes, not letter by letter.
+export function breakable(path) {
+  const parts = path.split(/(?<=[./])/);
+  return parts.flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 function shadowText(row) {
   if (!row.shadowed.length) return '';
   return 'shadowed: ' + row.shadowed.map((s) => `${s.value} (${s.source})`).join('; ');
@@ -15,6 +21,12 @@ function changeCell(row, withBaseline) {
   if (row.change === 'changed') text = `was ${row.baseline}`;
   else if (row.change === 'new') text = 'new';
   return h('td', { class: `change change-${row.change}` }, text);
+}
+
+// A value fixed when the workflow was registered and not changed by the maps;
+// "only what runtime sets" hides these.
+function registered(row) {
+  return (row.layer === 'TASK' || row.layer === 'COMPILED') && row.change === 'same';
 }
 
 export function renderNodes(container, model, options) {
@@ -32,16 +44,16 @@ export function renderNodes(container, model, options) {
       h('tbody', {}, ...node.rows.map((row) => {
         const shadow = shadowText(row);
         return h('tr', {
-          class: `${row.clamped ? 'clamped ' : ''}${row.change !== 'same' ? 'differs' : ''}`,
+          class: `${row.clamped ? 'clamped ' : ''}${row.change !== 'same' ? 'differs ' : ''}${registered(row) ? 'registered' : ''}`,
           'data-field': row.field, 'data-layer': row.layer, 'data-hook': row.hook,
         },
-        h('th', { scope: 'row', class: 'leaf' }, row.field),
+        h('th', { scope: 'row', class: 'leaf' }, breakable(row.field)),
         h('td', { class: 'value' },
           h('span', { tabindex: shadow ? '0' : undefined, title: shadow || undefined, class: shadow ? 'has-shadow' : '' }, row.value),
           row.clamped ? h('span', { class: 'clamp-mark', title: 'lowered by the operator\'s policy' }, ' clamped') : null,
           shadow ? h('span', { class: 'shadowed' }, shadow) : null),
         h('td', {}, row.layer ? h('span', { class: `layer layer-${row.layer}` }, row.layer) : '',
-          row.hook ? ` ${row.source.slice(row.layer.length + 1)}` : ''),
+          row.hook ? h('span', { class: 'source' }, ` ${row.source.slice(row.layer.length + 1)}`) : ''),
         changeCell(row, withBaseline));
       })));
     const summary = h('summary', {},

@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -324,14 +325,14 @@ class TakeItAway(ConsoleTest):
         # Strings a YAML reader would retype, as environment values and in
         # task_config (where overridectl types plain scalars).
         tricky = ["true", "1e3", "0.5", "yes", "-x", "a: b", "#c", "0x1F", "2026-12-01"]
-        page.by_id("in-execution-deploy-environment").click()
-        page.by_id("in-execution-deploy-environment").click()
-        pairs = page.css('#hook-deploy .cell.env input[id$="-key"]')
+        env = {"FLAG": "true", "RATIO": "1e3", "NOTHING": "null", "TILDE": "~", "DASH": "-x"}
+        for _ in env:
+            page.by_id("in-execution-deploy-environment").click()
+        keys = page.css('#hook-deploy .cell.env input[id$="-key"]')
         values = page.css('#hook-deploy .cell.env input[id$="-value"]')
-        pairs[0].send_keys("FLAG")
-        values[0].send_keys("true")
-        pairs[1].send_keys("RATIO")
-        values[1].send_keys("1e3")
+        for (key, value), key_input, value_input in zip(env.items(), keys, values):
+            key_input.send_keys(key)
+            value_input.send_keys(value)
         page.type("in-execution-deploy-task_config", json.dumps({"s": tricky + ["null", "~", ""], "n": 3, "b": False}))
         self.assertIn("ok", page.wait_preview().get_attribute("class"))
         preview = page.driver.execute_script("return window.consoleApp.lastAnswer")
@@ -356,8 +357,8 @@ class TakeItAway(ConsoleTest):
             self.assertEqual(mine["overrides"], theirs["overrides"], mine["nodePath"])
             self.assertEqual(mine["effective"], theirs["effective"], mine["nodePath"])
         deploy = next(n for n in cli["nodes"] if n["nodePath"] == "n4")
-        self.assertEqual(deploy["overrides"]["environment"]["FLAG"], "true")
-        self.assertEqual(deploy["overrides"]["environment"]["RATIO"], "1e3")
+        for key, value in env.items():
+            self.assertEqual(deploy["overrides"]["environment"][key], value)
         self.assertEqual(deploy["effective"]["taskConfig"]["s"], tricky + ["null", "~", ""])
         # The JSON export is the same maps, and the command names the files.
         self.assertEqual(json.loads(page.by_id("export-ex-json").get_attribute("value"))["train"]["unset"],
@@ -458,6 +459,63 @@ class ServerErrors(unittest.TestCase):
             self.assertIn("the body is larger than the server's limit of 4096 bytes", text)
             self.assertIn("413", text)
             page.screenshot("error-413")
+        finally:
+            page.quit()
+            server.stop()
+
+
+def b64url(data):
+    import base64
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def signed_token(directory, subject):
+    """An RS256 JWT and the JWKS file that verifies it, made with openssl."""
+    key = os.path.join(directory, "jwt-key.pem")
+    subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True)
+    modulus = subprocess.run(["openssl", "rsa", "-in", key, "-noout", "-modulus"], check=True,
+                             capture_output=True, text=True).stdout.strip().split("=", 1)[1]
+    jwks = os.path.join(directory, "jwks.json")
+    with open(jwks, "w") as f:
+        json.dump({"keys": [{"kty": "RSA", "kid": "console", "use": "sig", "alg": "RS256",
+                             "n": b64url(bytes.fromhex(modulus)), "e": "AQAB"}]}, f)
+    now = int(time.time())
+    signing_input = "%s.%s" % (
+        b64url(json.dumps({"alg": "RS256", "kid": "console", "typ": "JWT"}).encode()),
+        b64url(json.dumps({"iss": "https://idp.test", "aud": "flyteoverride", "sub": subject,
+                           "iat": now, "exp": now + 3600}).encode()))
+    signature = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=signing_input.encode(),
+                               check=True, capture_output=True).stdout
+    return signing_input + "." + b64url(signature), jwks
+
+
+class BearerToken(unittest.TestCase):
+    """With an auth: section the page asks for a token and sends it."""
+
+    def test_the_token_field_authorizes_the_calls(self):
+        directory = os.environ.get("TEST_TMPDIR") or "/tmp"
+        token, jwks = signed_token(directory, "console-user")
+        server = harness.Server(SERVER, "auth", "\n".join([
+            "auth:",
+            "  jwt: {issuer: 'https://idp.test', audience: flyteoverride, jwks_file: '%s'}" % jwks,
+            "  rules:",
+            "    - {name: console, principals: [console-user], allow: [InspectWorkflow, Resolve, GetResolved]}",
+        ]))
+        page = Page(server)
+        try:
+            page.open_example("training_pipeline")
+            page.assertState("open-status", "error")
+            self.assertIn("401", page.by_id("open-status").text)
+            page.screenshot("auth-refused")
+            page.driver.find_element(By.CSS_SELECTOR, "details.auth summary").click()
+            page.type("token", token).send_keys(Keys.TAB)
+            page.by_id("open-button").click()
+            page.wait_status("open-status", "ok")
+            self.assertIn("ok", page.wait_preview().get_attribute("class"))
+            self.assertEqual(page.driver.execute_script(
+                "return sessionStorage.getItem('override-console-token')"), token)
+            page.screenshot("auth-token")
+            self.assertEqual(page.script_errors(), [])
         finally:
             page.quit()
             server.stop()
@@ -564,13 +622,15 @@ class RecordedExecutions(ConsoleTest):
         memory = page.css('#compare-body .diff-node[data-node="n1/n0"] tr[data-field="resources.requests.memory"]')[0].text
         self.assertIn("48Gi", memory)
         self.assertIn("32Gi", memory)
-        cli = subprocess.run([OVERRIDECTL, "diff", "--help"], capture_output=True, text=True)
-        if "diff" in cli.stdout + cli.stderr and "unknown command" not in (cli.stdout + cli.stderr):
+        # Once overridectl has `diff` (its usage names it), the page must
+        # print exactly what it prints.
+        usage = subprocess.run([OVERRIDECTL], capture_output=True, text=True)
+        if "overridectl diff" in usage.stdout + usage.stderr:
             result = subprocess.run([OVERRIDECTL, "diff", "--server", self.server.grpc,
                                      "flytesnacks/development/run-a", "flytesnacks/development/run-b", "-o", "json"],
                                     capture_output=True, text=True)
-            if result.returncode == 0:
-                self.assertEqual(shown, json.loads(result.stdout))
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(shown, json.loads(result.stdout))
         page.screenshot("executions-compare")
 
 
