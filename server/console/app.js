@@ -42,6 +42,13 @@ function showView(name) {
 
 $('tab-workflow').addEventListener('click', () => showView('workflow'));
 $('tab-executions').addEventListener('click', () => showView('executions'));
+$('to-executions').addEventListener('click', () => {
+  // The scope typed for the workflow is the likeliest scope of its runs.
+  if (!$('list-project').value) $('list-project').value = $('project').value;
+  if (!$('list-domain').value) $('list-domain').value = $('domain').value;
+  showView('executions');
+  $('list-project').focus();
+});
 $('token').value = api.getToken();
 $('token').addEventListener('change', () => api.setToken($('token').value.trim()));
 
