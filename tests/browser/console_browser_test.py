@@ -590,6 +590,26 @@ class RecordedExecutions(ConsoleTest):
             names = [r.get_attribute("data-execution") for r in page.css("#executions tbody tr")]
             self.assertEqual(names, [e["executionId"]["name"] for e in body["executions"]])
             self.assertEqual(set(names), {"run-a", "run-b"})
+            page.screenshot("executions-list")
+            # A page of one, then the next page from the server's token.
+            page.type("list-page-size", "1")
+            page.by_id("list-button").click()
+            harness.wait_until(page.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#executions tbody tr")) == 1
+                               and d.find_element(By.ID, "next-page").is_displayed(), message="a page of one")
+            first = page.css("#executions tbody tr")[0].get_attribute("data-execution")
+            page.by_id("next-page").click()
+            harness.wait_until(page.driver, lambda d: d.find_element(By.CSS_SELECTOR, "#executions tbody tr").get_attribute("data-execution") != first,
+                               message="the next page")
+            self.assertEqual([first, page.css("#executions tbody tr")[0].get_attribute("data-execution")], names)
+            # Two chosen in the list fill the comparison's names.
+            page.type("list-page-size", "20")
+            page.by_id("list-button").click()
+            harness.wait_until(page.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#executions tbody tr")) == 2,
+                               message="both executions")
+            for name in names:
+                page.by_id("pick-" + name).click()
+            self.assertEqual([page.by_id("execution-a").get_attribute("value"), page.by_id("execution-b").get_attribute("value")], names)
+            return
         else:
             # Until the server lists executions, the page shows its answer as sent.
             page.assertState("list-status", "error")
