@@ -257,6 +257,21 @@ function showClientErrors(errors) {
   }
 }
 
+// Values for hooks the workflow does not declare (a link or map written for
+// another version of it) have no card to edit them in: say so, offer to drop
+// them. The server's refusal, with its "did you mean", is shown as well.
+function showOrphans(box) {
+  const known = new Set(app.hooks.map((hk) => hk.name));
+  for (const layer of LAYERS) {
+    for (const hook of Object.keys(app.state.layers[layer.key] || {})) {
+      if (known.has(hook)) continue;
+      const drop = h('button', { type: 'button', class: 'small' }, `Drop the ${layer.label.toLowerCase()} values for ${hook}`);
+      drop.addEventListener('click', () => { delete app.state.layers[layer.key][hook]; changed(true); });
+      box.appendChild(h('p', { class: 'orphan' }, `The ${layer.label.toLowerCase()} map sets hook ${hook}, which this workflow does not declare. `, drop));
+    }
+  }
+}
+
 async function runPreview() {
   if (!app.closure) return;
   app.controller?.abort();
@@ -271,6 +286,7 @@ async function runPreview() {
     clear($('preview-nodes')).appendChild(h('p', { class: 'hint' }, 'No preview until the marked fields are fixed.'));
     return;
   }
+  showOrphans(box);
   const controller = new AbortController();
   app.controller = controller;
   setStatus($('preview-status'), 'loading', 'Resolving\u2026');

@@ -176,6 +176,10 @@ class OpeningWorkflows(ConsoleTest):
 
     def test_training_pipeline_hooks_and_graph(self):
         page = self.check_example("training_pipeline")
+        unlabelled = page.driver.execute_script(
+            "return [...document.querySelectorAll('input, select, textarea')]"
+            ".filter((e) => e.labels.length === 0).map((e) => e.id || e.outerHTML)")
+        self.assertEqual(unlabelled, [], "every input has a <label>")
         # n1/n1 is a task node no hook covers: drawn, not highlighted.
         uncovered = page.css('#graph g.node[data-path="n1/n1"]')[0]
         self.assertNotIn("covered", uncovered.get_attribute("class"))
@@ -313,7 +317,34 @@ class LivePreview(ConsoleTest):
         page.screenshot("narrow-window")
 
 
+def console_link(server, state):
+    """A link as the page writes it: the state deflated, base64url, after #s1."""
+    import base64
+    import zlib
+    deflate = zlib.compressobj(wbits=-15)
+    data = deflate.compress(json.dumps(dict({"v": 1, "project": "", "domain": "", "implicitHooks": False,
+                                             "launchPlan": {}, "execution": {}}, **state)).encode()) + deflate.flush()
+    return server.url + "console/#s1." + base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
 class TakeItAway(ConsoleTest):
+    def test_a_link_naming_a_misspelled_hook_shows_the_suggestion(self):
+        page = self.page
+        page.driver.get(console_link(self.server, {
+            "closure": read_example("training_pipeline", "closure.json"),
+            "execution": {"trian": {"retries": 3}, "train": {"retries": 4}}}))
+        page.wait_status("open-status", "ok")
+        self.assertEqual(page.by_id("in-execution-train-retries").get_attribute("value"), "4")
+        status = page.wait_preview()
+        self.assertIn("NOT valid", status.text)
+        messages = page.by_id("preview-messages").text
+        self.assertIn("did you mean 'train'?", messages)
+        self.assertIn("sets hook trian, which this workflow does not declare", messages)
+        page.screenshot("link-unknown-hook")
+        page.driver.find_element(By.CSS_SELECTOR, "#preview-messages .orphan button").click()
+        self.assertIn("ok", page.wait_preview().get_attribute("class"))
+        self.assertNotIn("trian", page.by_id("export-ex-yaml").get_attribute("value"))
+
     def test_exported_yaml_resolves_with_overridectl_as_in_the_preview(self):
         page = self.page.open_example("training_pipeline")
         page.wait_preview()
