@@ -389,12 +389,34 @@ $('copy-link').addEventListener('click', async () => {
 
 // ---- start ------------------------------------------------------------------
 
+// An override map file (launch_plan.json, execution.json) to start the form
+// from; YAML would need a YAML reader in the page, so JSON only.
+async function readMapFile(input, what) {
+  const file = input.files[0];
+  if (!file) return {};
+  try {
+    const map = JSON.parse(await file.text());
+    if (!map || typeof map !== 'object' || Array.isArray(map)) throw new Error('not a JSON object');
+    return map;
+  } catch (e) {
+    throw new Error(`The ${what} map ${file.name} is not a JSON object of {hook: overrides} (${e.message}).`);
+  }
+}
+
+function noteSkipped(skipped) {
+  if (skipped.length) {
+    $('open-status').append(` Set by the maps but without an input here, so left out of the form and the exports: ${skipped.join(', ')}.`);
+  }
+}
+
 $('open-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   try {
     const closure = await readClosureInput();
+    const form = formFromMaps(await readMapFile($('lp-file'), 'launch-plan'), await readMapFile($('ex-file'), 'execution'));
     history.replaceState(null, '', location.pathname);
-    await openClosure(closure, null);
+    await openClosure(closure, form);
+    noteSkipped(form.skipped);
   } catch (err) {
     setStatus($('open-status'), 'error', err.message);
   }
@@ -410,9 +432,7 @@ async function openFromHash() {
     $('closure-text').value = JSON.stringify(saved.closure);
     const form = formFromMaps(saved.launchPlan, saved.execution);
     await openClosure(unwrapClosure(saved.closure), form);
-    if (form.skipped.length) {
-      $('open-status').append(` The link also set ${form.skipped.join(', ')}, which the form has no input for; the exports leave them out.`);
-    }
+    noteSkipped(form.skipped);
   } catch (err) {
     setStatus($('open-status'), 'error', `This link could not be restored: ${err.message}`);
   }

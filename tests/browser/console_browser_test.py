@@ -230,6 +230,58 @@ class OpeningWorkflows(ConsoleTest):
         page.screenshot("open-not-json")
 
 
+def expected(name):
+    """The example's expected.json: overridectl's answer, then its exit status."""
+    with open(os.path.join(EXAMPLES, name, "expected.json"), encoding="utf-8") as f:
+        return json.JSONDecoder().raw_decode(f.read())[0]
+
+
+def same_order(value):
+    """Resource entries sorted by name: the form writes them in its own order."""
+    if isinstance(value, dict):
+        return {k: same_order(v) for k, v in value.items()}
+    if isinstance(value, list):
+        items = [same_order(v) for v in value]
+        if all(isinstance(v, dict) and set(v) == {"name", "value"} for v in items):
+            items.sort(key=lambda v: v["name"])
+        return items
+    return value
+
+
+class OpeningMaps(ConsoleTest):
+    def open_with_maps(self, name, implicit=False):
+        page = self.page
+        page.driver.get(self.server.url)
+        harness.wait_until(page.driver, lambda d: d.find_elements(By.ID, "lp-file"), message="the open form")
+        page.by_id("closure-file").send_keys(os.path.abspath(os.path.join(EXAMPLES, name, "closure.json")))
+        page.by_id("lp-file").send_keys(os.path.abspath(os.path.join(EXAMPLES, name, "launch_plan.json")))
+        page.by_id("ex-file").send_keys(os.path.abspath(os.path.join(EXAMPLES, name, "execution.json")))
+        if implicit:
+            page.by_id("implicit-hooks").click()
+        page.by_id("open-button").click()
+        page.wait_status("open-status", "ok")
+        self.assertIn("ok", page.wait_preview().get_attribute("class"))
+        return page
+
+    def test_the_examples_maps_preview_as_overridectl_resolved_them(self):
+        for name, implicit in [("map_task", False), ("nested_branches", False), ("reference_workflow", False),
+                               ("implicit_hooks", True)]:
+            page = self.open_with_maps(name, implicit)
+            answer = page.driver.execute_script("return window.consoleApp.lastAnswer")
+            want = expected(name)
+            self.assertEqual([n["nodePath"] for n in answer["nodes"]], [n["nodePath"] for n in want["nodes"]], name)
+            for mine, theirs in zip(answer["nodes"], want["nodes"]):
+                for member in ("hooks", "overrides", "effective"):
+                    self.assertEqual(same_order(mine.get(member)), same_order(theirs.get(member)), "%s %s %s" % (name, mine["nodePath"], member))
+            page.screenshot("open-maps-" + name)
+
+    def test_a_map_member_the_form_cannot_edit_is_named(self):
+        page = self.open_with_maps("training_pipeline")
+        self.assertIn("launch_plan_overrides[train].extendedResources", page.by_id("open-status").text)
+        self.assertEqual(page.by_id("in-execution-train-resources.requests.memory").get_attribute("value"), "48Gi")
+        self.assertTrue(page.by_id("in-execution-train-resources.limits.cpu-unset").is_selected())
+
+
 class LivePreview(ConsoleTest):
     def test_typing_an_override_shows_its_layer_and_the_change(self):
         page = self.page.open_example("training_pipeline")
