@@ -272,6 +272,15 @@ function showOrphans(box) {
   }
 }
 
+// The picture shows which task nodes the maps change, so the effect of a
+// hook on a graph is seen at a glance.
+function markChangedNodes(model) {
+  const changedPaths = new Set(model ? model.nodes.filter((n) => n.changed).map((n) => n.nodePath) : []);
+  for (const node of document.querySelectorAll('#graph g.node')) {
+    node.classList.toggle('changed', changedPaths.has(node.dataset.path));
+  }
+}
+
 async function runPreview() {
   if (!app.closure) return;
   app.controller?.abort();
@@ -305,6 +314,7 @@ async function runPreview() {
     for (const w of model.warnings) place(w, 'warning');
     if (model.warnings.length) box.appendChild(h('ul', { class: 'warnings' }, ...model.warnings.map((w) => violationItem(w, 'warning'))));
     renderNodes($('preview-nodes'), model, { baseline: !!app.baseline });
+    markChangedNodes(model);
     const changedNodes = model.nodes.filter((n) => n.changed).length;
     setStatus($('preview-status'), 'ok', `Valid: ${model.nodes.length} node${model.nodes.length === 1 ? '' : 's'} resolved, ${changedNodes} differ from the workflow alone${model.warnings.length ? `, ${model.warnings.length} warning${model.warnings.length === 1 ? '' : 's'}` : ''}.`);
   } catch (e) {
@@ -315,6 +325,7 @@ async function runPreview() {
     setStatus($('preview-status'), 'error', `NOT valid: ${errorText(e)}`);
     if (e.violations.length) box.appendChild(h('ul', { class: 'violations' }, ...e.violations.map((v) => violationItem(v))));
     if (e.warnings.length) box.appendChild(h('ul', { class: 'warnings' }, ...e.warnings.map((w) => violationItem(w, 'warning'))));
+    markChangedNodes(null);
     clear($('preview-nodes')).appendChild(h('p', { class: 'refused' }, e.status
       ? 'The server refused these values: nothing would run with them. Fix what is marked and the preview comes back.'
       : 'No preview: the server could not be reached.'));

@@ -294,6 +294,9 @@ class LivePreview(ConsoleTest):
         self.assertEqual(row.get_attribute("data-layer"), "EXECUTION")
         self.assertIn("20Gi", row.text)
         self.assertIn("was 24Gi", row.text)
+        # The graph marks the nodes the maps change, and only those.
+        changed = [g.get_attribute("data-path") for g in page.css("#graph g.node.changed")]
+        self.assertEqual(changed, ["n1/n0", "n2/n0"])
         # The shadowed values are on the value's title, for hover and focus.
         shadow = row.find_element(By.CSS_SELECTOR, ".has-shadow").get_attribute("title")
         self.assertIn("24Gi (DECORATOR hook train @ n1/n0)", shadow)
