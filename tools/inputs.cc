@@ -125,8 +125,11 @@ void Emit(const YAML::Node& node, bool typed, const std::string& path,
       return;
     }
     case YAML::NodeType::Scalar:
+      // A quoted scalar (tag "!") is a string even when it reads "null": an
+      // environment value may be the text null (the console quotes it so).
       *out += typed ? TypedScalar(node)
-                    : (node.Scalar() == "~" || node.Scalar() == "null"
+                    : (node.Tag() != "!" &&
+                               (node.Scalar() == "~" || node.Scalar() == "null")
                            ? "null"
                            : encoding::JsonQuoted(node.Scalar()));
       return;

@@ -44,6 +44,23 @@ train:
   EXPECT_TRUE(config.at("drop").has_null_value());
 }
 
+TEST(Inputs, QuotedNullIsAStringOutsideTaskConfigToo) {
+  auto parsed = ParseOverrideMap(R"(
+train:
+  environment: {A: "null", B: '~', C: "true"}
+  cacheVersion: "null"
+)",
+                                 /*yaml=*/true, "execution_overrides",
+                                 v1::EXECUTION);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_TRUE(parsed->problems.empty());
+  const auto& train = parsed->map.hooks().at("train");
+  EXPECT_EQ(train.environment().at("A"), "null");
+  EXPECT_EQ(train.environment().at("B"), "~");
+  EXPECT_EQ(train.environment().at("C"), "true");
+  EXPECT_EQ(train.cache_version(), "null");
+}
+
 TEST(Inputs, UnknownMembersAreReportedEachWithHookAndLayer) {
   auto parsed = ParseOverrideMap(R"({"a": {"timeout": 1, "retries": 1},
                                      "b": {"resources": {"limit": []}}})",
