@@ -1,5 +1,7 @@
 #include "server/console/console_assets.h"
 
+#include <fstream>
+#include <iterator>
 #include <string>
 
 #include "absl/strings/match.h"
@@ -34,6 +36,19 @@ TEST(ConsoleAssets, ContentTypeFollowsTheExtension) {
     } else if (absl::EndsWith(asset.name, ".css")) {
       EXPECT_EQ(asset.content_type, "text/css; charset=utf-8");
     }
+  }
+}
+
+// Every byte as in the file, those above 127 included (favicon.svg's title
+// has an em dash).
+TEST(ConsoleAssets, EmbeddedBodiesEqualTheFiles) {
+  for (const Asset& asset : AllAssets()) {
+    std::ifstream file("server/console/" + std::string(asset.name),
+                       std::ios::binary);
+    ASSERT_TRUE(file.good()) << asset.name;
+    const std::string bytes{std::istreambuf_iterator<char>(file),
+                            std::istreambuf_iterator<char>()};
+    EXPECT_EQ(asset.body, bytes) << asset.name;
   }
 }
 

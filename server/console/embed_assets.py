@@ -40,7 +40,8 @@ def main(out_path, paths):
     for index, name in enumerate(sorted(by_name)):
         with open(by_name[name], "rb") as f:
             data = f.read()
-        body = ",".join(str(b) for b in data)
+        # As signed chars: a byte above 127 in a char array would narrow.
+        body = ",".join(str(b - 256 if b > 127 else b) for b in data)
         lines.append(f"constexpr char kBody{index}[] = {{{body}{',' if data else ''}0}};")
         content_type = CONTENT_TYPES[os.path.splitext(name)[1]]
         entries.append(
