@@ -30,12 +30,14 @@ export function setToken(token) {
 
 async function call(method, path, body, signal) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  // Bytes are a binary protobuf request (binary_closure.js); the answer is JSON all the same.
+  const binary = body instanceof Uint8Array;
+  if (body !== undefined) headers['Content-Type'] = binary ? 'application/x-protobuf' : 'application/json';
   const token = getToken();
   if (token) headers.Authorization = `Bearer ${token}`;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    response = await fetch(path, { method, headers, body: body === undefined || binary ? body : JSON.stringify(body), signal });
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new HttpError(0, null, `the server did not answer (${e.message}); is override-resolver still running?`);
@@ -52,6 +54,11 @@ async function call(method, path, body, signal) {
 
 export function inspect(request, signal) {
   return call('POST', '/v1/inspect', request, signal);
+}
+
+// `requestBytes`: an InspectWorkflowRequest in binary protobuf.
+export function inspectBinary(requestBytes, signal) {
+  return call('POST', '/v1/inspect', requestBytes, signal);
 }
 
 export function resolve(request, signal) {

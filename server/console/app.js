@@ -3,6 +3,7 @@
 // worth testing lives in the pure modules this file calls.
 
 import * as api from './api.js';
+import { inspectRequestBytes, looksLikeJson } from './binary_closure.js';
 import { h, clear, setStatus, violationItem } from './dom.js';
 import { buildGraph, unwrapClosure } from './closure_graph.js';
 import { renderGraph, renderLegend } from './graph_view.js';
@@ -69,15 +70,32 @@ function showRefusal(statusNode, listNode, e) {
   }
 }
 
+// A closure file may be binary protobuf: the server reads it and answers it
+// as JSON, which the page then works with like any pasted closure.
+async function binaryClosure(bytes) {
+  let answer;
+  try {
+    answer = await api.inspectBinary(inspectRequestBytes(bytes));
+  } catch (e) {
+    throw new Error(`The file is neither JSON nor a closure the server could read as binary protobuf: ${errorText(e)}`);
+  }
+  if (!answer.closure) throw new Error('The server read the binary closure but sent none back.');
+  return answer.closure;
+}
+
 async function readClosureInput() {
   const file = $('closure-file').files[0];
+  if (file) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (!looksLikeJson(bytes)) return binaryClosure(bytes);
+  }
   const text = file ? await file.text() : $('closure-text').value;
   if (!text.trim()) throw new Error('Paste a closure or choose a file.');
   let json;
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new Error(`The closure is not JSON (${e.message}). The console reads JSON closures only; for a binary one use overridectl.`);
+    throw new Error(`The closure is not JSON (${e.message}). A binary closure can be opened as a file.`);
   }
   return unwrapClosure(json);
 }

@@ -21,6 +21,7 @@ from selenium.webdriver.common.keys import Keys  # noqa: E402
 
 SERVER, OVERRIDECTL = sys.argv[1], sys.argv[2]
 EXAMPLES = "examples"
+BINARY_SEED = "fuzz/corpus/grpc_request_fuzzer/ex_training_pipeline.inspect.pb"
 HOOKS = {
     "training_pipeline": ["challenger", "deploy", "evaluate", "prepare", "train"],
     "nested_branches": ["ingest", "large", "medium", "small", "spark"],
@@ -219,6 +220,38 @@ class OpeningWorkflows(ConsoleTest):
         self.assertEqual(row.get_attribute("data-layer"), "EXECUTION")
         self.assertIn("implicit hook train_model", row.text)
         page.screenshot("implicit-hooks")
+
+    def test_a_binary_closure_file_opens_as_its_json_does(self):
+        # The fuzz seed is an InspectWorkflowRequest: field 1, the closure's
+        # bytes behind a tag and a varint length.
+        with open(BINARY_SEED, "rb") as f:
+            request = f.read()
+        self.assertEqual(request[0], 0x0A)
+        length, shift, at = 0, 0, 1
+        while True:
+            length |= (request[at] & 0x7F) << shift
+            shift += 7
+            at += 1
+            if request[at - 1] < 0x80:
+                break
+        path = os.path.join(harness.TMP, "training_pipeline.pb")
+        with open(path, "wb") as f:
+            f.write(request[at:at + length])
+        page = self.page
+        page.driver.get(self.server.url)
+        harness.wait_until(page.driver, lambda d: d.find_elements(By.ID, "closure-file"), message="the open form")
+        page.by_id("closure-file").send_keys(path)
+        page.by_id("open-button").click()
+        page.wait_status("open-status", "ok")
+        cards = sorted(c.get_attribute("data-hook") for c in page.css("#hook-cards article.card"))
+        paths = sorted(n.get_attribute("data-path") for n in page.css("#graph g.node"))
+        self.assertIn("ok", page.wait_preview().get_attribute("class"))
+        page.screenshot("open-binary")
+        page.open_example("training_pipeline")
+        page.assertState("open-status", "ok")
+        self.assertEqual(cards, sorted(c.get_attribute("data-hook") for c in page.css("#hook-cards article.card")))
+        self.assertEqual(paths, sorted(n.get_attribute("data-path") for n in page.css("#graph g.node")))
+        self.assertGreater(len(cards), 0)
 
     def test_a_closure_that_is_not_json_is_refused_at_once(self):
         page = self.page
