@@ -705,34 +705,28 @@ class RecordedExecutions(ConsoleTest):
         page.by_id("list-button").click()
         page.wait_status("list-status")
         status, body = call(self.server, "GET", "/v1/executions/flytesnacks/development")
-        if status == 200:
-            names = [r.get_attribute("data-execution") for r in page.css("#executions tbody tr")]
-            self.assertEqual(names, [e["executionId"]["name"] for e in body["executions"]])
-            self.assertEqual(set(names), {"run-a", "run-b"})
-            page.screenshot("executions-list")
-            # A page of one, then the next page from the server's token.
-            page.type("list-page-size", "1")
-            page.by_id("list-button").click()
-            harness.wait_until(page.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#executions tbody tr")) == 1
-                               and d.find_element(By.ID, "next-page").is_displayed(), message="a page of one")
-            first = page.css("#executions tbody tr")[0].get_attribute("data-execution")
-            page.by_id("next-page").click()
-            harness.wait_until(page.driver, lambda d: d.find_element(By.CSS_SELECTOR, "#executions tbody tr").get_attribute("data-execution") != first,
-                               message="the next page")
-            self.assertEqual([first, page.css("#executions tbody tr")[0].get_attribute("data-execution")], names)
-            # Two chosen in the list fill the comparison's names.
-            page.type("list-page-size", "20")
-            page.by_id("list-button").click()
-            harness.wait_until(page.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#executions tbody tr")) == 2,
-                               message="both executions")
-            for name in names:
-                page.by_id("pick-" + name).click()
-            self.assertEqual([page.by_id("execution-a").get_attribute("value"), page.by_id("execution-b").get_attribute("value")], names)
-            return
-        else:
-            # Until the server lists executions, the page shows its answer as sent.
-            page.assertState("list-status", "error")
-            self.assertIn(body["message"], page.by_id("list-status").text)
+        self.assertEqual(status, 200, body)
+        names = [r.get_attribute("data-execution") for r in page.css("#executions tbody tr")]
+        self.assertEqual(names, [e["executionId"]["name"] for e in body["executions"]])
+        self.assertEqual(set(names), {"run-a", "run-b"})
+        # A page of one, then the next page from the server's token.
+        page.type("list-page-size", "1")
+        page.by_id("list-button").click()
+        harness.wait_until(page.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#executions tbody tr")) == 1
+                           and d.find_element(By.ID, "next-page").is_displayed(), message="a page of one")
+        first = page.css("#executions tbody tr")[0].get_attribute("data-execution")
+        page.by_id("next-page").click()
+        harness.wait_until(page.driver, lambda d: d.find_element(By.CSS_SELECTOR, "#executions tbody tr").get_attribute("data-execution") != first,
+                           message="the next page")
+        self.assertEqual([first, page.css("#executions tbody tr")[0].get_attribute("data-execution")], names)
+        # Two chosen in the list fill the comparison's names.
+        page.type("list-page-size", "20")
+        page.by_id("list-button").click()
+        harness.wait_until(page.driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#executions tbody tr")) == 2,
+                           message="both executions")
+        for name in names:
+            page.by_id("pick-" + name).click()
+        self.assertEqual([page.by_id("execution-a").get_attribute("value"), page.by_id("execution-b").get_attribute("value")], names)
         page.screenshot("executions-list")
 
     def test_open_one_shows_what_every_node_got_and_from_where(self):
@@ -761,15 +755,12 @@ class RecordedExecutions(ConsoleTest):
         memory = page.css('#compare-body .diff-node[data-node="n1/n0"] tr[data-field="resources.requests.memory"]')[0].text
         self.assertIn("48Gi", memory)
         self.assertIn("32Gi", memory)
-        # Once overridectl has `diff` (its usage names it), the page must
-        # print exactly what it prints.
-        usage = subprocess.run([OVERRIDECTL], capture_output=True, text=True)
-        if "overridectl diff" in usage.stdout + usage.stderr:
-            result = subprocess.run([OVERRIDECTL, "diff", "--server", self.server.grpc,
-                                     "flytesnacks/development/run-a", "flytesnacks/development/run-b", "-o", "json"],
-                                    capture_output=True, text=True)
-            self.assertEqual(result.returncode, 0, result.stderr)
-            self.assertEqual(shown, json.loads(result.stdout))
+        # The page prints exactly what `overridectl diff -o json` prints.
+        result = subprocess.run([OVERRIDECTL, "diff", "--server", self.server.grpc,
+                                 "flytesnacks/development/run-a", "flytesnacks/development/run-b", "-o", "json"],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(shown, json.loads(result.stdout))
         page.screenshot("executions-compare")
 
 

@@ -16,7 +16,9 @@ import unittest
 from xml.sax.saxutils import quoteattr
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import (NoSuchElementException,
+                                        StaleElementReferenceException,
+                                        TimeoutException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -88,9 +90,14 @@ def javascript_errors(driver):
 
 
 def wait_until(driver, condition, timeout=15, message=""):
-    """condition(driver) once it is truthy; fails the test after `timeout`."""
+    """condition(driver) once it is truthy; fails the test after `timeout`.
+    An element missing, or replaced while it was read (the page redraws
+    tables whole), counts as not yet."""
     try:
-        return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+        return WebDriverWait(
+            driver, timeout, poll_frequency=0.1,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        ).until(condition)
     except TimeoutException:
         raise AssertionError("timed out after %ss waiting: %s" % (timeout, message))
 
