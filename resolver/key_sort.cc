@@ -40,6 +40,9 @@ struct Range {
 }  // namespace
 
 void SortByKey(std::vector<KeyedIndex>* items) {
+  // Nothing to order; an empty vector's data() may be null, and no pointer
+  // arithmetic may start from it.
+  if (items->size() < 2) return;
   std::vector<KeyedIndex> scratch(items->size());
   std::vector<Range> pending = {{0, items->size(), 0}};
   std::array<size_t, 257> count;
