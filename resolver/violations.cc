@@ -19,6 +19,11 @@ v1::Violation MakeViolation(std::string field, std::string description,
   return violation;
 }
 
+v1::Violation MissingField(std::string field, std::string description) {
+  return MakeViolation(std::move(field), std::move(description),
+                       "MISSING_FIELD", v1::Violation::INVALID_VALUE);
+}
+
 v1::Violation OverrideDocumentProblem(absl::string_view map,
                                       const std::string& hook,
                                       absl::string_view path, v1::Layer layer,

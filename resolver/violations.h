@@ -24,6 +24,9 @@ v1::Violation MakeViolation(std::string field, std::string description,
                             v1::Violation::Category category,
                             std::string node_path = "");
 
+// A required request field left empty (MISSING_FIELD).
+v1::Violation MissingField(std::string field, std::string description);
+
 // A problem in a user's override document (one hook's TaskNodeOverrides in
 // map `map`, "execution_overrides", feeding `layer`), as the strict JSON
 // reader reports it: `path` below the hook's document ("resources.limit";

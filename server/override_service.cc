@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,22 +12,15 @@
 #include "encoding/json_format.h"
 #include "google/protobuf/util/time_util.h"
 #include "resolver/violations.h"
-#include "server/page_token.h"
+#include "server/execution_listing.h"
 
 namespace flyteoverride::server {
 namespace {
 
 using flyteidl::core::WorkflowExecutionIdentifier;
-using google::protobuf::util::TimeUtil;
 
 bool HasExecutionId(const WorkflowExecutionIdentifier& id) {
   return !id.project().empty() || !id.domain().empty() || !id.name().empty();
-}
-
-// A required field the request left empty.
-v1::Violation Missing(const std::string& field, std::string description) {
-  return resolver::MakeViolation(field, std::move(description),
-                                 "MISSING_FIELD", v1::Violation::INVALID_VALUE);
 }
 
 // The record key of `id`, or the refusal naming each missing part.
@@ -41,7 +33,7 @@ Answer<storage::ExecutionKey> KeyOf(const WorkflowExecutionIdentifier& id) {
         {"execution_id.name", &id.name()}}) {
     if (value->empty()) {
       violations.push_back(
-          Missing(field, absl::StrCat(field, " is required")));
+          resolver::MissingField(field, absl::StrCat(field, " is required")));
     }
   }
   if (!violations.empty()) {
@@ -162,67 +154,6 @@ Answer<pipeline::ResolveOutcome> RunPipeline(
   }
   stats->warnings = std::move(warnings);
   return *std::move(result);
-}
-
-// What a ListExecutions request asks of storage, or why it cannot be asked.
-Answer<storage::ListQuery> ListQueryOf(const v1::ListExecutionsRequest& request,
-                                       absl::Time now) {
-  std::vector<v1::Violation> missing;
-  if (request.project().empty())
-    missing.push_back(Missing("project", "project is required"));
-  if (request.domain().empty())
-    missing.push_back(Missing("domain", "domain is required"));
-  if (!missing.empty()) {
-    return Outcome(absl::InvalidArgumentError(
-                       "listing executions needs a project and a domain"),
-                   std::move(missing));
-  }
-  if (request.page_size() < 0) {
-    return Outcome::Refused({resolver::MakeViolation(
-        "page_size",
-        absl::StrCat("page_size is ", request.page_size(),
-                     ": it must be 0 (the default, ", kDefaultPageSize,
-                     ") or more"),
-        "BAD_PAGE_SIZE", v1::Violation::INVALID_VALUE)});
-  }
-  storage::ListQuery query{request.project(), request.domain(), request.org()};
-  query.limit = request.page_size() == 0
-                    ? kDefaultPageSize
-                    : std::min(request.page_size(), kMaxPageSize);
-  query.now = now;
-  if (!request.page_token().empty()) {
-    absl::StatusOr<storage::ListPosition> after =
-        DecodePageToken(request.page_token());
-    if (!after.ok()) {
-      return Outcome::Refused({resolver::MakeViolation(
-          "page_token", std::string(after.status().message()),
-          "BAD_PAGE_TOKEN", v1::Violation::INVALID_VALUE)});
-    }
-    query.after = *std::move(after);
-  }
-  return query;
-}
-
-v1::ExecutionSummary SummaryOf(const storage::ListedRecord& record) {
-  v1::ExecutionSummary summary;
-  auto* id = summary.mutable_execution_id();
-  id->set_project(record.key.project);
-  id->set_domain(record.key.domain);
-  id->set_name(record.key.name);
-  id->set_org(record.key.org);
-  summary.set_input_digest(record.header.input_digest);
-  *summary.mutable_created_at() = TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(record.header.created));
-  *summary.mutable_expires_at() = TimeUtil::MicrosecondsToTimestamp(
-      absl::ToUnixMicros(record.header.expires));
-  // The maps' keys, which the header holds: the nodes are never read to list.
-  std::set<std::string> hooks;
-  for (const auto& [hook, overrides] : record.header.maps.launch_plan_overrides())
-    hooks.insert(hook);
-  for (const auto& [hook, overrides] : record.header.maps.execution_overrides())
-    hooks.insert(hook);
-  for (const std::string& hook : hooks) summary.add_overridden_hooks(hook);
-  return summary;
 }
 
 }  // namespace
@@ -389,18 +320,9 @@ Answer<v1::ListExecutionsResponse> OverrideService::ListExecutions(
   ++query->limit;
   auto listed = store_->ListRecords(*query);
   if (!listed.ok()) return listed.status();
-  v1::ListExecutionsResponse response;
-  const bool more = listed->size() > static_cast<size_t>(page_size);
-  if (more) listed->resize(page_size);
-  for (const storage::ListedRecord& record : *listed) {
-    *response.add_executions() = SummaryOf(record);
-    stats->hooks += response.executions().rbegin()->overridden_hooks_size();
-  }
-  if (more) {
-    const storage::ListedRecord& last = listed->back();
-    response.set_next_page_token(EncodePageToken(
-        {absl::ToUnixMicros(last.header.created), last.key.name}));
-  }
+  v1::ListExecutionsResponse response = PageOf(*std::move(listed), page_size);
+  for (const v1::ExecutionSummary& summary : response.executions())
+    stats->hooks += summary.overridden_hooks_size();
   return response;
 }
 
@@ -411,7 +333,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (!key.ok()) return std::move(key).Deliver(nullptr);
   if (request.parent_node_path().empty()) {
     v1::Violation violation =
-        Missing("parent_node_path",
+        resolver::MissingField("parent_node_path",
                 "parent_node_path is required: the dynamic task's node path");
     return Outcome(absl::InvalidArgumentError(violation.description()),
                    {violation});

@@ -21,11 +21,6 @@ namespace flyteoverride::server {
 
 // `limits` bound every call; `rewrite.forbid_task_copies` is the
 // operator's switch for rewrite_closure (docs/flyte-v1.md).
-// ListExecutions' page sizes: what a request of 0 gets, and the most any
-// gets (larger requests are clamped, as a page is one bounded read).
-inline constexpr int kDefaultPageSize = 50;
-inline constexpr int kMaxPageSize = 500;
-
 struct ServiceOptions : pipeline::PipelineOptions {
   absl::Duration retention = absl::Hours(24 * 30);
   // The operator policy in force, read once per call; null: no policy. Must

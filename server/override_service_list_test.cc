@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "resolver/test_util.h"
+#include "server/execution_listing.h"
 #include "server/override_service.h"
 #include "server/page_token.h"
 #include "storage/memory_store.h"
