@@ -29,6 +29,21 @@ void Check(bool ok, const char* what, const std::string& text) {
   std::abort();
 }
 
+// Protobuf's lenient JSON reader takes a member named "" as a field of the
+// message around it (`{"nodes": [{"": {}}]}` reads as a node with an empty
+// upstream node id), where an unknown member is meant to be skipped, as
+// MessageFromJson skips it. Such texts are no test of ours.
+bool HasEmptyMemberName(const google::protobuf::Value& value) {
+  if (value.has_list_value()) {
+    for (const auto& item : value.list_value().values())
+      if (HasEmptyMemberName(item)) return true;
+  } else if (value.has_struct_value()) {
+    for (const auto& [name, member] : value.struct_value().fields())
+      if (name.empty() || HasEmptyMemberName(member)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
@@ -50,6 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   Check(MessageDifferencer::Equals(*ours, theirs),
         "ParseJson and protobuf read different trees", text);
 
+  if (HasEmptyMemberName(*ours)) return 0;
   flyteoverride::v1::ResolveRequest from_tree, from_text;
   google::protobuf::util::JsonParseOptions lenient;
   lenient.ignore_unknown_fields = true;
