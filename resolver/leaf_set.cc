@@ -219,21 +219,28 @@ void LeafSet::SortLarge() {
   for (uint32_t i = 0; i < leaves_.size(); ++i)
     by_key.push_back({leaves_[i].key.key, i});
   SortByKey(&by_key);
-  auto group_of = [this](uint32_t i) {
-    return std::make_pair(leaves_[i].key.field, leaves_[i].key.resource);
-  };
+  // Each leaf's (field, resource) group, numbered as first met: one hash
+  // look-up a leaf; then the few groups are put in order.
   std::vector<std::pair<Field, int>> groups;
-  absl::flat_hash_map<std::pair<Field, int>, uint32_t> rank;
+  absl::flat_hash_map<std::pair<Field, int>, uint32_t> first_met;
+  std::vector<uint32_t> group(leaves_.size());
   for (uint32_t i = 0; i < leaves_.size(); ++i) {
-    if (rank.emplace(group_of(i), 0).second) groups.push_back(group_of(i));
+    const std::pair<Field, int> key(leaves_[i].key.field, leaves_[i].key.resource);
+    auto [it, added] = first_met.emplace(key, groups.size());
+    if (added) groups.push_back(key);
+    group[i] = it->second;
   }
-  std::sort(groups.begin(), groups.end());
+  std::vector<uint32_t> by_rank(groups.size());
+  for (uint32_t g = 0; g < groups.size(); ++g) by_rank[g] = g;
+  std::sort(by_rank.begin(), by_rank.end(),
+            [&groups](uint32_t a, uint32_t b) { return groups[a] < groups[b]; });
+  std::vector<uint32_t> rank(groups.size());
+  for (uint32_t r = 0; r < by_rank.size(); ++r) rank[by_rank[r]] = r;
   std::vector<uint32_t> start(groups.size() + 1, 0);
-  for (uint32_t g = 0; g < groups.size(); ++g) rank[groups[g]] = g;
-  for (uint32_t i = 0; i < leaves_.size(); ++i) ++start[rank[group_of(i)] + 1];
+  for (uint32_t i = 0; i < leaves_.size(); ++i) ++start[rank[group[i]] + 1];
   for (size_t g = 1; g < start.size(); ++g) start[g] += start[g - 1];
   std::vector<uint32_t> order(leaves_.size());
-  for (const KeyedIndex& at : by_key) order[start[rank[group_of(at.index)]]++] = at.index;
+  for (const KeyedIndex& at : by_key) order[start[rank[group[at.index]]]++] = at.index;
   std::vector<Leaf> sorted;
   sorted.reserve(leaves_.size());
   for (uint32_t i : order) sorted.push_back(std::move(leaves_[i]));
