@@ -6,17 +6,52 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "encoding/json_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream.h"
 
 namespace flyteoverride::encoding {
 namespace {
 
+// Feeds what protobuf serialises straight into the hash, a few KiB at a
+// time: a closure's bytes are never held whole (and never copied) just to be
+// hashed.
+class HashingStream final : public google::protobuf::io::ZeroCopyOutputStream {
+ public:
+  explicit HashingStream(EVP_MD_CTX* ctx) : ctx_(ctx) {}
+  ~HashingStream() override { Flush(); }
+
+  bool Next(void** data, int* size) override {
+    Flush();
+    *data = buffer_;
+    *size = sizeof(buffer_);
+    pending_ = sizeof(buffer_);
+    return true;
+  }
+  void BackUp(int count) override { pending_ -= count; }
+  int64_t ByteCount() const override { return hashed_ + pending_; }
+
+ private:
+  void Flush() {
+    EVP_DigestUpdate(ctx_, buffer_, pending_);
+    hashed_ += pending_;
+    pending_ = 0;
+  }
+
+  EVP_MD_CTX* const ctx_;
+  char buffer_[8192];
+  int pending_ = 0;
+  int64_t hashed_ = 0;
+};
+
 void Update(EVP_MD_CTX* ctx, const google::protobuf::Message& message) {
-  const std::string bytes = DeterministicBytes(message);
   // Length-prefixed, so that parts cannot run into each other.
-  const std::string length = absl::StrCat(bytes.size(), ":");
+  const size_t size = message.ByteSizeLong();
+  const std::string length = absl::StrCat(size, ":");
   EVP_DigestUpdate(ctx, length.data(), length.size());
-  EVP_DigestUpdate(ctx, bytes.data(), bytes.size());
+  HashingStream stream(ctx);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  message.SerializeWithCachedSizes(&coded);
 }
 
 }  // namespace
