@@ -3,7 +3,8 @@
 // threads, for closures of 100 and 1,000 task nodes (10,000 with --large).
 //
 //   bazel run -c opt //bench:load_bench [-- --seconds 3 --threads 8
-//       --channels 4 --sustain 60 --large --postgres DSN --only "HTTP"]
+//       --channels 4 --rounds 5 --sustain 60 --large --postgres DSN
+//       --only "HTTP"]
 //
 // Every figure is set against a floor measured in the same run: a method
 // registered only here (/flyteoverride.bench.Floor/Parse) that reads the
@@ -64,6 +65,7 @@ struct Options {
   int channels = 4;
   double sustain = 60;
   bool large = false;
+  int rounds = 5;     // the floor and the dry run alternate this many times
   std::string only;  // run only the cases whose name holds this (and the floor)
   std::string postgres_dsn;  // also record to (and read from) PostgreSQL
 };
@@ -135,34 +137,15 @@ class Bench {
 
   // Runs one case, unless --only leaves it out, and prints its row. The
   // first case of a size is the floor.
-  void Case(const char* name, int nodes, const std::function<Result()>& drive,
-            const std::function<double()>& in_process = [] { return 0.0; }) {
-    if (answer_cpu_ != 0 && !options_.only.empty() &&
-        !absl::StrContains(name, options_.only)) {
+  void Case(const char* name, int nodes, const std::function<Result()>& drive) {
+    if (!options_.only.empty() && !absl::StrContains(name, options_.only))
       return;
-    }
-    Row(name, nodes, drive(), in_process());
+    Row(name, nodes, drive(), 0);
   }
 
-  void Row(const char* name, int nodes, const Result& r, double in_process) {
-    std::string notes;
-    if (floor_ == 0) {
-      floor_ = r.calls_per_second;
-      floor_cpu_ = r.cpu_per_call_us;
-      floor_in_process_ = in_process;
-    } else if (answer_cpu_ == 0) {
-      answer_cpu_ = r.cpu_per_call_us;
-    } else if (in_process > floor_in_process_) {
-      // design.md section 13: the CPU a call costs beyond the floor's, as a
-      // multiple of the same work beyond the parse in process; and beyond
-      // the floor that also sends an answer of the same size.
-      const double work = in_process - floor_in_process_;
-      notes = absl::StrFormat(
-          " beyond floor %.2fx in-proc, beyond floor+answer %.2fx; one core "
-          "~%.0f/s",
-          (r.cpu_per_call_us - floor_cpu_) / work,
-          (r.cpu_per_call_us - answer_cpu_) / work, 1e6 / r.cpu_per_call_us);
-    }
+  void Row(const char* name, int nodes, const Result& r, double in_process,
+           const std::string& notes = "") {
+    if (floor_ == 0) floor_ = r.calls_per_second;
     const std::string local =
         in_process > 0 ? absl::StrFormat("%.0f", in_process) : "-";
     const std::string failed =
@@ -174,9 +157,36 @@ class Bench {
     std::fflush(stdout);
   }
 
+  // design.md section 13: the CPU a dry run costs beyond the floor's, as a
+  // multiple of the same work beyond the parse in process, taken round by
+  // round (the floor and the dry run side by side): the median and the
+  // spread.
+  static std::string Beyond(const RoundResults& floor,
+                            const RoundResults& resolve) {
+    std::vector<double> ratios;
+    for (size_t r = 0; r < resolve.runs.size(); ++r) {
+      const double work = resolve.in_process[r] - floor.in_process[r];
+      if (work <= 0) continue;
+      ratios.push_back((resolve.runs[r].cpu_per_call_us -
+                        floor.runs[r].cpu_per_call_us) / work);
+    }
+    if (ratios.empty()) return "";
+    std::sort(ratios.begin(), ratios.end());
+    const Result merged = Merged(resolve.runs);
+    return absl::StrFormat(
+        " beyond floor %.2fx in-proc (%zu rounds: %.2f-%.2f); one core ~%.0f/s",
+        ratios[ratios.size() / 2], ratios.size(), ratios.front(), ratios.back(),
+        1e6 / merged.cpu_per_call_us);
+  }
+
+  static double Median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    return values[values.size() / 2];
+  }
+
   void Size(int task_nodes) {
     floor_ = 0;
-    answer_cpu_ = 0;
     v1::ResolveRequest request = Workload(task_nodes);
     v1::ResolveRequest dry = request;
     dry.mutable_options()->set_dry_run(true);
@@ -208,30 +218,32 @@ class Bench {
         return Drive(options_.threads, call, seconds);
       };
     };
-    // The floor first: every other row's ratio is to it.
-    Case("floor (parse only)", task_nodes,
-         drive([&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); }),
-         [&] {
-           return InProcess([&] {
-             google::protobuf::Arena arena;
-             ReadRequest(dry_bytes, &arena);
-           });
-         });
+    // The floor first: every other row's ratio is to it. It and the dry run
+    // are measured side by side, round after round.
+    const std::vector<RoundResults> paired = Interleaved(
+        options_.threads,
+        {{[&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); },
+          [&] {
+            google::protobuf::Arena arena;
+            ReadRequest(dry_bytes, &arena);
+          }},
+         {[&](int t, int64_t) { return Raw(t, kResolve, dry_bytes); },
+          [&] {
+            google::protobuf::Arena arena;
+            const v1::ResolveRequest& parsed = *ReadRequest(dry_bytes, &arena);
+            server::CallStats stats;
+            v1::ResolveResponse response;
+            local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
+                .Deliver(&response);
+            encoding::DeterministicBytes(response);  // as the service sends it
+          }}},
+        seconds, options_.rounds);
+    Row("floor (parse only)", task_nodes, Merged(paired[0].runs),
+        Median(paired[0].in_process));
     Case("floor + an answer of Resolve's size", task_nodes,
          drive([&](int t, int64_t) { return Raw(t, kFloorAnswer, dry_bytes); }));
-    Case("Resolve dry run", task_nodes,
-         drive([&](int t, int64_t) { return Raw(t, kResolve, dry_bytes); }),
-         [&] {
-           return InProcess([&] {
-             google::protobuf::Arena arena;
-             const v1::ResolveRequest& parsed = *ReadRequest(dry_bytes, &arena);
-             server::CallStats stats;
-             v1::ResolveResponse response;
-             local_.Resolve(parsed, absl::InfiniteFuture(), &stats)
-                 .Deliver(&response);
-             encoding::DeterministicBytes(response);  // as the service sends it
-           });
-         });
+    Row("Resolve dry run", task_nodes, Merged(paired[1].runs),
+        Median(paired[1].in_process), Beyond(paired[0], paired[1]));
     Case("Resolve recorded (SQLite)", task_nodes,
          drive([&](int t, int64_t serial) {
            v1::ResolveRequest unique = request;
@@ -300,10 +312,7 @@ class Bench {
   const std::string run_ = absl::StrCat(getpid(), "-", absl::ToUnixSeconds(absl::Now()));
   storage::MemoryStore memory_;
   server::OverrideService local_;
-  double floor_ = 0;  // the floor's calls/s, CPU and in-process cost
-  double floor_cpu_ = 0;
-  double answer_cpu_ = 0;  // the floor that answers as much as Resolve
-  double floor_in_process_ = 0;
+  double floor_ = 0;  // the floor's calls/s
 };
 
 Options Parse(int argc, char** argv) {
@@ -327,6 +336,9 @@ Options Parse(int argc, char** argv) {
       options.channels = std::max(1, static_cast<int>(value));
     } else if (arg == "--postgres" && i + 1 < argc) {
       options.postgres_dsn = argv[++i];
+    } else if (arg == "--rounds") {
+      next(&value);
+      options.rounds = std::max(1, static_cast<int>(value));
     } else if (arg == "--only" && i + 1 < argc) {
       options.only = argv[++i];
     } else if (arg == "--large") {

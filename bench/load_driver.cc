@@ -78,18 +78,60 @@ Result Drive(int thread_count, const CallFn& call, double seconds) {
   result.calls_per_second = calls / elapsed;
   result.p50_us = all[all.size() / 2];
   result.p99_us = all[std::min(all.size() - 1, all.size() * 99 / 100)];
-  result.cpu_per_call_us = (ProcessCpu() - cpu_start - clients) / calls * 1e6;
+  result.calls = static_cast<int64_t>(all.size());
+  result.seconds = elapsed;
+  result.cpu_seconds = ProcessCpu() - cpu_start - clients;
+  result.cpu_per_call_us = result.cpu_seconds / calls * 1e6;
   result.failures = failures;
   return result;
 }
 
-double InProcess(const std::function<void()>& work) {
+Result Merged(const std::vector<Result>& runs) {
+  Result merged;
+  std::vector<double> p50, p99;
+  for (const Result& run : runs) {
+    merged.calls += run.calls;
+    merged.seconds += run.seconds;
+    merged.cpu_seconds += run.cpu_seconds;
+    merged.failures += run.failures;
+    p50.push_back(run.p50_us);
+    p99.push_back(run.p99_us);
+  }
+  if (merged.calls == 0 || runs.empty()) return merged;
+  merged.calls_per_second = merged.calls / merged.seconds;
+  merged.cpu_per_call_us = merged.cpu_seconds / merged.calls * 1e6;
+  // Latencies of runs are not merged sample by sample: the median run's.
+  std::sort(p50.begin(), p50.end());
+  std::sort(p99.begin(), p99.end());
+  merged.p50_us = p50[p50.size() / 2];
+  merged.p99_us = p99[p99.size() / 2];
+  return merged;
+}
+
+std::vector<RoundResults> Interleaved(int threads,
+                                      const std::vector<RoundCase>& cases,
+                                      double seconds, int rounds) {
+  std::vector<RoundResults> results(cases.size());
+  for (int round = 0; round < rounds; ++round) {
+    for (size_t c = 0; c < cases.size(); ++c) {
+      results[c].runs.push_back(Drive(threads, cases[c].call, seconds / rounds));
+      if (cases[c].in_process) {
+        results[c].in_process.push_back(
+            InProcess(cases[c].in_process, 3, 100));
+      }
+    }
+  }
+  return results;
+}
+
+double InProcess(const std::function<void()>& work, int run_count,
+                 double run_ms) {
   work();
   std::vector<double> runs;
-  for (int run = 0; run < 5; ++run) {
+  for (int run = 0; run < run_count; ++run) {
     int calls = 0;
     const double start = ThreadCpu();
-    const absl::Time until = absl::Now() + absl::Milliseconds(200);
+    const absl::Time until = absl::Now() + absl::Milliseconds(run_ms);
     do {
       work();
       ++calls;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <vector>
 
 namespace flyteoverride::bench {
 
@@ -18,14 +19,39 @@ struct Result {
   double p50_us = 0, p99_us = 0;
   double cpu_per_call_us = 0;  // process CPU less the client threads'
   int64_t failures = 0;
+  int64_t calls = 0;
+  double seconds = 0;      // wall time
+  double cpu_seconds = 0;  // process CPU less the client threads'
 };
+
+// Results of the same case over several runs, as one.
+Result Merged(const std::vector<Result>& runs);
 
 // `threads` threads calling `call` back to back for `seconds`.
 Result Drive(int threads, const CallFn& call, double seconds);
 
 // The in-process cost of `work`, per call, in microseconds of CPU: the
-// median of five 200 ms runs, as single runs on a shared machine vary.
-double InProcess(const std::function<void()>& work);
+// median of `runs` runs of `run_ms` each, as single runs on a shared machine
+// vary.
+double InProcess(const std::function<void()>& work, int runs = 5,
+                 double run_ms = 200);
+
+// Cases measured in turn, round after round: each round drives every case for
+// seconds / rounds and times its in-process work (when it has some). A
+// shared machine's speed drifts by tens of percent over seconds; set side by
+// side within a round, cases meet the same drift, so ratios are taken
+// within a round and their spread is reported.
+struct RoundCase {
+  CallFn call;
+  std::function<void()> in_process;  // may be empty
+};
+struct RoundResults {
+  std::vector<Result> runs;         // one a round
+  std::vector<double> in_process;   // one a round, microseconds of CPU
+};
+std::vector<RoundResults> Interleaved(int threads,
+                                      const std::vector<RoundCase>& cases,
+                                      double seconds, int rounds);
 
 // This process's resident memory.
 size_t ResidentMiB();
