@@ -118,6 +118,8 @@ std::vector<RoundResults> Interleaved(int threads,
       if (cases[c].in_process) {
         results[c].in_process.push_back(
             InProcess(cases[c].in_process, 3, 100));
+        results[c].in_process_busy.push_back(InProcessBusy(
+            cases[c].in_process, std::thread::hardware_concurrency()));
       }
     }
   }
@@ -140,6 +142,17 @@ double InProcess(const std::function<void()>& work, int run_count,
   }
   std::sort(runs.begin(), runs.end());
   return runs[runs.size() / 2];
+}
+
+double InProcessBusy(const std::function<void()>& work, int threads) {
+  std::vector<double> costs(std::max(threads, 1));
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < costs.size(); ++t)
+    workers.emplace_back([&, t] { costs[t] = InProcess(work, 3, 100); });
+  for (std::thread& worker : workers) worker.join();
+  double sum = 0;
+  for (double cost : costs) sum += cost;
+  return sum / costs.size();
 }
 
 }  // namespace flyteoverride::bench

@@ -35,6 +35,12 @@ Result Drive(int threads, const CallFn& call, double seconds);
 // vary.
 double InProcess(const std::function<void()>& work, int runs = 5,
                  double run_ms = 200);
+// The same with the machine busy: `work` on `threads` threads at once (one a
+// core), the mean of their costs. Under load the server keeps every core
+// busy, and work costs more then than alone (caches, memory bandwidth, and
+// on a virtual machine the host's neighbours): this is the like-for-like
+// reference for what the service costs under load.
+double InProcessBusy(const std::function<void()>& work, int threads);
 
 // Cases measured in turn, round after round: each round drives every case for
 // seconds / rounds and times its in-process work (when it has some). A
@@ -48,6 +54,7 @@ struct RoundCase {
 struct RoundResults {
   std::vector<Result> runs;         // one a round
   std::vector<double> in_process;   // one a round, microseconds of CPU
+  std::vector<double> in_process_busy;  // the same, every core busy
 };
 std::vector<RoundResults> Interleaved(int threads,
                                       const std::vector<RoundCase>& cases,
