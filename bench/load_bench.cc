@@ -187,6 +187,26 @@ class Bench {
         resolve.runs.size(), 1e6 / merged.cpu_per_call_us);
   }
 
+  // The server's own count of the CPU its Resolve calls spent in their
+  // handlers (reading, checking, running: override_resolver_call_cpu_seconds),
+  // as {seconds, calls}.
+  std::pair<double, double> HandlerCpu() const {
+    const std::string text = server_->registry()->Render();
+    auto value = [&](absl::string_view series) {
+      double out = 0;
+      const size_t at = text.find(absl::StrCat("\n", series, " "));
+      if (at != std::string::npos) {
+        const size_t start = at + series.size() + 2;
+        (void)absl::SimpleAtod(
+            absl::string_view(text).substr(start, text.find('\n', start) - start),
+            &out);
+      }
+      return out;
+    };
+    return {value("override_resolver_call_cpu_seconds_sum{rpc=\"Resolve\"}"),
+            value("override_resolver_call_cpu_seconds_count{rpc=\"Resolve\"}")};
+  }
+
   static double Median(std::vector<double> values) {
     if (values.empty()) return 0;
     std::sort(values.begin(), values.end());
@@ -228,6 +248,7 @@ class Bench {
     };
     // The floor first: every other row's ratio is to it. It and the dry run
     // are measured side by side, round after round.
+    const auto handler_before = HandlerCpu();
     const std::vector<RoundResults> paired = Interleaved(
         options_.threads,
         {{[&](int t, int64_t) { return Raw(t, kFloor, dry_bytes); },
@@ -250,8 +271,18 @@ class Bench {
         Median(paired[0].in_process));
     Case("floor + an answer of Resolve's size", task_nodes,
          drive([&](int t, int64_t) { return Raw(t, kFloorAnswer, dry_bytes); }));
+    const auto handler_after = HandlerCpu();
+    const double handler_calls = handler_after.second - handler_before.second;
+    const std::string in_handler =
+        handler_calls > 0
+            ? absl::StrFormat(
+                  "; in the handler %.0f us",
+                  (handler_after.first - handler_before.first) /
+                      handler_calls * 1e6)
+            : "";
     Row("Resolve dry run", task_nodes, Merged(paired[1].runs),
-        Median(paired[1].in_process), Beyond(paired[0], paired[1]));
+        Median(paired[1].in_process),
+        Beyond(paired[0], paired[1]) + in_handler);
     Case("Resolve recorded (SQLite)", task_nodes,
          drive([&](int t, int64_t serial) {
            v1::ResolveRequest unique = request;

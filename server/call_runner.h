@@ -34,6 +34,7 @@ class CallRunner {
   const absl::Duration default_deadline_;
   CounterFamily& calls_;
   HistogramFamily& latency_;
+  HistogramFamily& cpu_;
   HistogramFamily& nodes_;
   HistogramFamily& hooks_;
   Gauge& in_flight_;

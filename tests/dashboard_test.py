@@ -29,6 +29,7 @@ LINE = re.compile(r"^override-resolver serving gRPC on 127\.0\.0\.1:\d+, "
 EXPECTED = [
     "override_resolver_calls_total",
     "override_resolver_call_duration_seconds_bucket",
+    "override_resolver_call_cpu_seconds_sum",
     "override_resolver_calls_in_flight",
     "override_resolver_calls_queued",
     "override_resolver_admission_rejections_total",

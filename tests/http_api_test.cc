@@ -135,6 +135,16 @@ TEST(Http, ProbesApiAndMetrics) {
             3)  // the invalid example, the unknown option, the body not JSON
       << metrics;
   EXPECT_THAT(metrics, HasSubstr("override_resolver_call_duration_seconds"));
+  // Every call admitted has its CPU counted; a resolve costs some.
+  const double admitted = resolved_ok + 3;
+  EXPECT_EQ(MetricValue(metrics, "override_resolver_call_cpu_seconds_count{"
+                                 "rpc=\"Resolve\"}"),
+            admitted)
+      << metrics;
+  EXPECT_GT(MetricValue(metrics,
+                        "override_resolver_call_cpu_seconds_sum{rpc=\"Resolve\"}"),
+            0)
+      << metrics;
 }
 
 // SIGTERM's path in process: readiness turns, in-flight calls finish, new
