@@ -25,20 +25,17 @@ absl::Time DeadlineOf(const grpc::ServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
-// The request's bytes in one piece: gRPC hands over a list of slices, and
-// both the element count and the parse read one contiguous view.
-absl::string_view Contiguous(const grpc::ByteBuffer& in,
-                             std::vector<grpc::Slice>* slices,
-                             std::string* joined) {
-  if (!in.Dump(slices).ok() || slices->empty()) return {};
-  if (slices->size() == 1) {
-    return {reinterpret_cast<const char*>((*slices)[0].begin()),
-            (*slices)[0].size()};
+// The request's bytes as gRPC holds them, a list of slices, read in place.
+std::vector<absl::string_view> Pieces(const grpc::ByteBuffer& in,
+                                      std::vector<grpc::Slice>* slices) {
+  std::vector<absl::string_view> pieces;
+  if (!in.Dump(slices).ok()) return pieces;
+  pieces.reserve(slices->size());
+  for (const grpc::Slice& slice : *slices) {
+    pieces.emplace_back(reinterpret_cast<const char*>(slice.begin()),
+                        slice.size());
   }
-  joined->reserve(in.Length());
-  for (const grpc::Slice& slice : *slices)
-    joined->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  return *joined;
+  return pieces;
 }
 
 // The response serialised (deterministically) straight into the slice gRPC
@@ -91,9 +88,7 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
         google::protobuf::Arena arena;
         Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
         std::vector<grpc::Slice> slices;
-        std::string joined;
-        Outcome read =
-            ReadProto(Contiguous(*in, &slices, &joined), limits_, &request);
+        Outcome read = ReadProto(Pieces(*in, &slices), limits_, &request);
         if (!read.ok()) return read;
         execution = CallSubject(request);
         stats->execution = execution;

@@ -1,11 +1,16 @@
 #include "server/request_limits.h"
 
+#include <deque>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "encoding/element_count.h"
 #include "encoding/json_shape.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "resolver/violations.h"
 
 namespace flyteoverride::server {
@@ -15,6 +20,22 @@ Outcome TooManyElements(std::string description) {
   return Outcome::Refused({resolver::MakeViolation(
       "", std::move(description), "TOO_MANY_ELEMENTS",
       v1::Violation::LIMIT_EXCEEDED)});
+}
+
+// Parses `stream` (`size` bytes) into `message` within the nesting limit.
+Outcome Parse(google::protobuf::io::CodedInputStream& stream, size_t size,
+              const RequestLimits& limits, google::protobuf::Message* message) {
+  stream.SetRecursionLimit(limits.max_message_depth);
+  if (message->ParseFromCodedStream(&stream) &&
+      stream.ConsumedEntireMessage()) {
+    return Outcome();
+  }
+  return MalformedRequest(absl::StrCat(
+      "the request's ", size, " bytes are not a ",
+      message->GetDescriptor()->full_name(),
+      ": truncated or malformed protobuf, a string that is not UTF-8, or "
+      "messages nested deeper than ",
+      limits.max_message_depth));
 }
 
 }  // namespace
@@ -41,17 +62,28 @@ Outcome ReadProto(absl::string_view bytes, const RequestLimits& limits,
   google::protobuf::io::CodedInputStream stream(
       reinterpret_cast<const uint8_t*>(bytes.data()),
       static_cast<int>(bytes.size()));
-  stream.SetRecursionLimit(limits.max_message_depth);
-  if (message->ParseFromCodedStream(&stream) &&
-      stream.ConsumedEntireMessage()) {
-    return Outcome();
+  return Parse(stream, bytes.size(), limits, message);
+}
+
+Outcome ReadProto(absl::Span<const absl::string_view> pieces,
+                  const RequestLimits& limits,
+                  google::protobuf::Message* message) {
+  size_t size = 0;
+  for (absl::string_view piece : pieces) size += piece.size();
+  if (pieces.empty()) return ReadProto(absl::string_view(), limits, message);
+  if (pieces.size() == 1) return ReadProto(pieces[0], limits, message);
+  if (size > encoding::MaxBytesWithin(limits.max_elements))
+    return ReadProto(absl::StrJoin(pieces, ""), limits, message);
+  std::deque<google::protobuf::io::ArrayInputStream> arrays;
+  std::vector<google::protobuf::io::ZeroCopyInputStream*> streams;
+  for (absl::string_view piece : pieces) {
+    arrays.emplace_back(piece.data(), static_cast<int>(piece.size()));
+    streams.push_back(&arrays.back());
   }
-  return MalformedRequest(absl::StrCat(
-      "the request's ", bytes.size(), " bytes are not a ",
-      message->GetDescriptor()->full_name(),
-      ": truncated or malformed protobuf, a string that is not UTF-8, or "
-      "messages nested deeper than ",
-      limits.max_message_depth));
+  google::protobuf::io::ConcatenatingInputStream joined(
+      streams.data(), static_cast<int>(streams.size()));
+  google::protobuf::io::CodedInputStream stream(&joined);
+  return Parse(stream, size, limits, message);
 }
 
 Outcome CheckJsonText(absl::string_view text, const RequestLimits& limits) {

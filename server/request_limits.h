@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "google/protobuf/message.h"
 #include "server/answer.h"
 
@@ -30,6 +31,12 @@ Outcome MalformedRequest(std::string description);
 // RESOURCE_EXHAUSTED with a TOO_MANY_ELEMENTS violation, before the parse;
 // unparseable bytes MALFORMED_REQUEST.
 Outcome ReadProto(absl::string_view bytes, const RequestLimits& limits,
+                  google::protobuf::Message* message);
+// The same, of bytes that arrived in pieces (gRPC's slices), read where they
+// lie: only a request large enough to need the element count is joined
+// first, as the count reads one contiguous view.
+Outcome ReadProto(absl::Span<const absl::string_view> pieces,
+                  const RequestLimits& limits,
                   google::protobuf::Message* message);
 
 // JSON `text` within `limits` (objects and lists nest as deep as protobuf's
