@@ -1,25 +1,12 @@
 #include "bench/floor_service.h"
 
-#include <vector>
-
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "grpcpp/support/method_handler.h"
+#include "server/grpc_service.h"
 #include "server/request_limits.h"
 
 namespace flyteoverride::bench {
-namespace {
-
-std::string Bytes(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (!buffer.Dump(&slices).ok()) return bytes;
-  for (const grpc::Slice& slice : slices)
-    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  return bytes;
-}
-
-}  // namespace
 
 v1::ResolveRequest* ReadRequest(absl::string_view bytes,
                                 google::protobuf::Arena* arena) {
@@ -43,7 +30,12 @@ void FloorService::Add(const char* method,
           [answer](FloorService* self, grpc::ServerContext*,
                    const grpc::ByteBuffer* in, grpc::ByteBuffer* out) {
             google::protobuf::Arena arena;
-            const bool read = ReadRequest(Bytes(*in), &arena) != nullptr;
+            const bool read =
+                server::ReadGrpcRequest(
+                    *in, {},
+                    google::protobuf::Arena::CreateMessage<v1::ResolveRequest>(
+                        &arena))
+                    .ok();
             grpc::Slice slice = answer(*self);
             *out = grpc::ByteBuffer(&slice, 1);
             return read ? grpc::Status::OK

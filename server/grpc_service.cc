@@ -25,19 +25,6 @@ absl::Time DeadlineOf(const grpc::ServerContext* context) {
   return absl::FromChrono(deadline);
 }
 
-// The request's bytes as gRPC holds them, a list of slices, read in place.
-std::vector<absl::string_view> Pieces(const grpc::ByteBuffer& in,
-                                      std::vector<grpc::Slice>* slices) {
-  std::vector<absl::string_view> pieces;
-  if (!in.Dump(slices).ok()) return pieces;
-  pieces.reserve(slices->size());
-  for (const grpc::Slice& slice : *slices) {
-    pieces.emplace_back(reinterpret_cast<const char*>(slice.begin()),
-                        slice.size());
-  }
-  return pieces;
-}
-
 // The response serialised (deterministically) straight into the slice gRPC
 // sends, with no intermediate string to copy from.
 grpc::ByteBuffer SerializedInSlice(const google::protobuf::Message& response) {
@@ -73,6 +60,20 @@ CallCredentials CredentialsOf(const grpc::ServerContext& context,
 
 }  // namespace
 
+Outcome ReadGrpcRequest(const grpc::ByteBuffer& in, const RequestLimits& limits,
+                        google::protobuf::Message* request) {
+  std::vector<grpc::Slice> slices;
+  std::vector<absl::string_view> pieces;
+  if (in.Dump(&slices).ok()) {
+    pieces.reserve(slices.size());
+    for (const grpc::Slice& slice : slices) {
+      pieces.emplace_back(reinterpret_cast<const char*>(slice.begin()),
+                          slice.size());
+    }
+  }
+  return ReadProto(pieces, limits, request);
+}
+
 template <typename Request, typename Response, typename Call>
 grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
                                 const grpc::ByteBuffer* in,
@@ -87,8 +88,7 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
         // small objects, freed here in a few blocks instead of one by one.
         google::protobuf::Arena arena;
         Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
-        std::vector<grpc::Slice> slices;
-        Outcome read = ReadProto(Pieces(*in, &slices), limits_, &request);
+        Outcome read = ReadGrpcRequest(*in, limits_, &request);
         if (!read.ok()) return read;
         execution = CallSubject(request);
         stats->execution = execution;

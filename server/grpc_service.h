@@ -19,6 +19,11 @@
 
 namespace flyteoverride::server {
 
+// Reads a call's request from gRPC's slices, where they lie, within
+// `limits` (ReadProto).
+Outcome ReadGrpcRequest(const grpc::ByteBuffer& in, const RequestLimits& limits,
+                        google::protobuf::Message* request);
+
 // flyteoverride.v1.OverrideResolver, the same methods and paths as the
 // generated service. Thread-safe.
 class GrpcService final : public grpc::Service {
