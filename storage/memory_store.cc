@@ -2,15 +2,38 @@
 
 #include <cstdint>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 
 namespace flyteoverride::storage {
+namespace {
+
+// The databases' primary key on (execution, node path), kept here too: the
+// service never writes one path twice, so a write that would is a bug, and
+// none of it is kept.
+absl::Status CheckNewPaths(const std::map<std::string, v1::StoredNode>& recorded,
+                           const std::vector<v1::StoredNode>& nodes) {
+  absl::flat_hash_set<absl::string_view> seen;
+  for (const v1::StoredNode& node : nodes) {
+    const std::string& path = node.node().node_path();
+    if (recorded.count(path) > 0 || !seen.insert(path).second) {
+      return absl::InternalError(
+          absl::StrCat("node path ", path, " would be recorded twice"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<PutOutcome> MemoryStore::PutIfAbsent(
     const ExecutionRecord& record) {
   absl::MutexLock lock(&mu_);
-  auto [it, inserted] = entries_.try_emplace(KeyOf(record.key));
-  if (!inserted) return PutOutcome{false, it->second.header.input_digest};
+  if (auto it = entries_.find(KeyOf(record.key)); it != entries_.end())
+    return PutOutcome{false, it->second.header.input_digest};
+  if (absl::Status paths = CheckNewPaths({}, record.nodes); !paths.ok())
+    return paths;
+  auto it = entries_.try_emplace(KeyOf(record.key)).first;
   it->second.header = {record.input_digest, record.maps, record.created,
                        record.expires};
   listing_.insert(ListKeyOf(record.key, record.created));
@@ -62,9 +85,13 @@ absl::StatusOr<PutOutcome> MemoryStore::PutDynamic(
     return absl::NotFoundError(
         absl::StrCat("execution ", key.ToString(), " is not recorded"));
   }
-  auto [digest, inserted] =
-      it->second.dynamic_digests.try_emplace(parent_path, input_digest);
-  if (!inserted) return PutOutcome{false, digest->second};
+  if (auto digest = it->second.dynamic_digests.find(parent_path);
+      digest != it->second.dynamic_digests.end()) {
+    return PutOutcome{false, digest->second};
+  }
+  if (absl::Status paths = CheckNewPaths(it->second.nodes, nodes); !paths.ok())
+    return paths;
+  it->second.dynamic_digests.emplace(parent_path, input_digest);
   for (const v1::StoredNode& node : nodes) {
     it->second.nodes.emplace(node.node().node_path(), node);
   }

@@ -118,6 +118,37 @@ TEST_P(StoreConformance, DynamicNodesAreRecordedOnceUnderTheirParent) {
   EXPECT_FALSE(store_->GetNodes(key, "n0/zz").ok());
 }
 
+// The service never records two nodes at one path: a store asked to is
+// looking at a bug, says so (INTERNAL) and writes none of it.
+TEST_P(StoreConformance, ANodePathRecordedTwiceIsRefusedWhole) {
+  ExecutionRecord twice = Record("twice", "a");
+  twice.nodes.push_back(Node("n1/n0", "other"));
+  EXPECT_EQ(store_->PutIfAbsent(twice).status().code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(store_->GetHeader(twice.key).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_TRUE(store_->PutIfAbsent(Record("twice", "a"))->created);
+
+  const ExecutionKey key{"p", "d", "e", ""};
+  ASSERT_TRUE(store_->PutIfAbsent(Record("e", "a")).ok());
+  // A dynamic node at a path the record holds already, and one twice.
+  EXPECT_EQ(store_->PutDynamic(key, "n0", "dyn-1", {Node("n0/d0"), Node("n1/n0")})
+                .status()
+                .code(),
+            absl::StatusCode::kInternal);
+  EXPECT_EQ(store_->PutDynamic(key, "n0", "dyn-1", {Node("n0/d0"), Node("n0/d0")})
+                .status()
+                .code(),
+            absl::StatusCode::kInternal);
+  EXPECT_FALSE(store_->GetNodes(key, "n0/d0").ok());
+  EXPECT_EQ(store_->GetNodes(key, "n1/n0")->at(0).hooks(0).name(), "train");
+  // Nothing of them was written: the parent's nodes can still be recorded.
+  auto retry = store_->PutDynamic(key, "n0", "dyn-2", {Node("n0/d0")});
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_TRUE(retry->created);
+  EXPECT_EQ(retry->input_digest, "dyn-2");
+}
+
 TEST_P(StoreConformance, ExpiredRecordsArePurgedInBatches) {
   const absl::Time now = absl::FromUnixSeconds(1800000000);
   for (int i = 0; i < 5; ++i) {
