@@ -156,6 +156,17 @@ Answer<pipeline::ResolveOutcome> RunPipeline(
   return *std::move(result);
 }
 
+// Why a repeated call answers what was recorded rather than what it
+// resolved now.
+v1::Violation RecordedAnswer(const storage::ExecutionKey& key) {
+  return resolver::MakeViolation(
+      "",
+      absl::StrCat("execution ", key.ToString(),
+                   " was recorded under an earlier operator policy; the "
+                   "recorded overrides are returned"),
+      "RECORDED_ANSWER", v1::Violation::INVALID_VALUE);
+}
+
 }  // namespace
 
 Answer<v1::InspectWorkflowResponse> OverrideService::InspectWorkflow(
@@ -236,16 +247,17 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
                         std::move(result->response));
 }
 
-Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
-    const storage::ExecutionKey& key, bool explain,
-    v1::ResolveResponse fresh) const {
+absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>>
+OverrideService::RecordedInstead(
+    const storage::ExecutionKey& key,
+    const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh) const {
   auto recorded = store_->GetNodes(key, "");
   if (!recorded.ok()) return recorded.status();
-  // The record also holds the nodes dynamic tasks added since; the answer
-  // to Resolve is the closure's own nodes (both lists are sorted by path).
+  // The record holds every node of the execution, dynamic ones included;
+  // the ones at `fresh`'s paths are picked (both lists are sorted by path).
   std::vector<v1::ResolvedNode> own;
   size_t r = 0;
-  for (const v1::ResolvedNode& now : fresh.nodes()) {
+  for (const v1::ResolvedNode& now : fresh) {
     while (r < recorded->size() &&
            (*recorded)[r].node().node_path() < now.node_path()) {
       ++r;
@@ -254,23 +266,26 @@ Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
     if ((*recorded)[r].node().node_path() == now.node_path())
       own.push_back(std::move(*(*recorded)[r].mutable_node()));
   }
-  bool same = own.size() == static_cast<size_t>(fresh.nodes_size());
+  bool same = own.size() == static_cast<size_t>(fresh.size());
   for (size_t i = 0; same && i < own.size(); ++i) {
     same = encoding::DeterministicBytes(own[i].overrides()) ==
-           encoding::DeterministicBytes(
-               fresh.nodes(static_cast<int>(i)).overrides());
+           encoding::DeterministicBytes(fresh[static_cast<int>(i)].overrides());
   }
-  if (same) return fresh;
+  if (same) return std::nullopt;
+  return own;
+}
+
+Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
+    const storage::ExecutionKey& key, bool explain,
+    v1::ResolveResponse fresh) const {
+  auto recorded = RecordedInstead(key, fresh.nodes());
+  if (!recorded.ok()) return recorded.status();
+  if (!recorded->has_value()) return fresh;
   v1::ResolveResponse replay;
   replay.set_input_digest(fresh.input_digest());
-  for (v1::ResolvedNode& node : own) *replay.add_nodes() = std::move(node);
+  for (v1::ResolvedNode& node : **recorded) *replay.add_nodes() = std::move(node);
   if (!explain) DropExplanation(&replay);
-  *replay.add_warnings() = resolver::MakeViolation(
-      "",
-      absl::StrCat("execution ", key.ToString(),
-                   " was recorded under an earlier operator policy; the "
-                   "recorded overrides are returned"),
-      "RECORDED_ANSWER", v1::Violation::INVALID_VALUE);
+  *replay.add_warnings() = RecordedAnswer(key);
   return replay;
 }
 
@@ -431,6 +446,18 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
         "the dynamic nodes of ", request.parent_node_path(), " in execution ",
         key->ToString(), " were resolved from another closure"));
   }
+  if (outcome->created) return response;
+  // The same dynamic task again (propeller retries a task start): what was
+  // recorded wins, as for a repeated Resolve.
+  auto recorded = RecordedInstead(*key, response.nodes());
+  if (!recorded.ok()) return recorded.status();
+  if (!recorded->has_value()) return response;
+  response.clear_nodes();
+  for (v1::ResolvedNode& node : **recorded)
+    *response.add_nodes() = std::move(node);
+  if (!request.options().explain()) DropExplanation(&response);
+  response.clear_warnings();
+  *response.add_warnings() = RecordedAnswer(*key);
   return response;
 }
 

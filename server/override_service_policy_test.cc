@@ -119,6 +119,42 @@ TEST_F(OverrideServicePolicyTest,
   EXPECT_EQ(repeat->warnings(0).reason(), "RECORDED_ANSWER");
 }
 
+TEST_F(OverrideServicePolicyTest,
+       RecordedDynamicNodesKeepTheirAnswerAfterAPolicyChange) {
+  v1::ResolveRequest request = Request(3);
+  request.mutable_options()->set_dry_run(false);
+  request.mutable_execution_id()->set_project("p");
+  request.mutable_execution_id()->set_domain("d");
+  request.mutable_execution_id()->set_name("e");
+  ASSERT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
+  v1::ResolveDynamicRequest dynamic;
+  *dynamic.mutable_execution_id() = request.execution_id();
+  dynamic.set_parent_node_path("n0");
+  *dynamic.mutable_closure() =
+      Closure(TaskNode("d0", "t"), "", Task("t", R"("image": "i:1")"));
+  auto first = service_.ResolveDynamic(dynamic, kFar, &stats_);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->nodes(0).overrides().retries(), 3);
+  EXPECT_EQ(first->warnings_size(), 0);
+
+  PolicySet stricter;
+  stricter.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
+  policy_.Set(std::move(stricter));
+  // Propeller asks again (a retried task start): it gets what it got.
+  auto repeat = service_.ResolveDynamic(dynamic, kFar, &stats_);
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  ASSERT_EQ(repeat->nodes_size(), 1);
+  EXPECT_EQ(repeat->nodes(0).node_path(), "n0/d0");
+  EXPECT_EQ(repeat->nodes(0).overrides().retries(), 3);  // as recorded
+  ASSERT_EQ(repeat->warnings_size(), 1);
+  EXPECT_EQ(repeat->warnings(0).reason(), "RECORDED_ANSWER");
+  // A dry run is judged afresh: it records nothing and replays nothing.
+  dynamic.mutable_options()->set_dry_run(true);
+  auto dry = service_.ResolveDynamic(dynamic, kFar, &stats_);
+  ASSERT_TRUE(dry.ok()) << dry.status();
+  EXPECT_EQ(dry->nodes(0).overrides().retries(), 2);
+}
+
 TEST_F(OverrideServicePolicyTest, ARefusalKeepsTheClampWarnings) {
   PolicySet rules;
   rules.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
