@@ -31,6 +31,15 @@ v1::ResolveRequest Request(int retries) {
   return request;
 }
 
+// `request` as FlyteAdmin sends it for execution p/d/e: recorded.
+v1::ResolveRequest Recorded(v1::ResolveRequest request) {
+  request.mutable_options()->set_dry_run(false);
+  request.mutable_execution_id()->set_project("p");
+  request.mutable_execution_id()->set_domain("d");
+  request.mutable_execution_id()->set_name("e");
+  return request;
+}
+
 // At most 1 retry in project "p" and domain "prod"; 5 elsewhere.
 PolicySet Rules() {
   PolicySet set;
@@ -102,11 +111,7 @@ TEST_F(OverrideServicePolicyTest, ASwappedPolicyAppliesToTheNextCall) {
 
 TEST_F(OverrideServicePolicyTest,
        ARecordedExecutionKeepsItsAnswerAfterAPolicyChange) {
-  v1::ResolveRequest request = Request(3);
-  request.mutable_options()->set_dry_run(false);
-  request.mutable_execution_id()->set_project("p");
-  request.mutable_execution_id()->set_domain("d");
-  request.mutable_execution_id()->set_name("e");
+  const v1::ResolveRequest request = Recorded(Request(3));
   ASSERT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
   PolicySet stricter;
   stricter.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
@@ -121,11 +126,7 @@ TEST_F(OverrideServicePolicyTest,
 
 TEST_F(OverrideServicePolicyTest,
        RecordedDynamicNodesKeepTheirAnswerAfterAPolicyChange) {
-  v1::ResolveRequest request = Request(3);
-  request.mutable_options()->set_dry_run(false);
-  request.mutable_execution_id()->set_project("p");
-  request.mutable_execution_id()->set_domain("d");
-  request.mutable_execution_id()->set_name("e");
+  const v1::ResolveRequest request = Recorded(Request(3));
   ASSERT_TRUE(service_.Resolve(request, kFar, &stats_).ok());
   v1::ResolveDynamicRequest dynamic;
   *dynamic.mutable_execution_id() = request.execution_id();
