@@ -1,5 +1,6 @@
 // grpc_request_fuzzer: arbitrary bytes as the message of a gRPC call, read
-// as GrpcService reads them (the element count, then the parse) and handed
+// as GrpcService reads them (the element count, then the parse; whole, and
+// cut in pieces as gRPC's slices, which must read alike) and handed
 // to OverrideService (no channel). As a flyteoverride.v1.ResolveRequest:
 // Resolve as a dry run, then recorded in a MemoryStore, then again (the idempotent replay of the
 // record), then GetResolved of the record. As an InspectWorkflowRequest:
@@ -42,7 +43,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_elements = 2000;
   const absl::string_view bytes(reinterpret_cast<const char*>(data), size);
   v1::ResolveRequest request;
-  if (server::ReadProto(bytes, limits, &request).ok()) {
+  const server::Outcome read = server::ReadProto(bytes, limits, &request);
+  // gRPC hands a request over in slices, read where they lie: cut anywhere,
+  // the bytes read as they do whole.
+  if (size > 2) {
+    const size_t a = data[0] % size, b = a + (size - a) / 2;
+    const absl::string_view pieces[] = {bytes.substr(0, a),
+                                        bytes.substr(a, b - a), bytes.substr(b)};
+    v1::ResolveRequest in_pieces;
+    const server::Outcome read_pieces =
+        server::ReadProto(pieces, limits, &in_pieces);
+    if (read_pieces.status != read.status ||
+        (read.ok() && flyteoverride::encoding::DeterministicBytes(in_pieces) !=
+                          flyteoverride::encoding::DeterministicBytes(request))) {
+      std::fprintf(stderr, "fuzz: the bytes cut at %zu and %zu read otherwise: %s / %s\n",
+                   a, b, read.status.ToString().c_str(),
+                   read_pieces.status.ToString().c_str());
+      std::abort();
+    }
+  }
+  if (read.ok()) {
     v1::ResolveRequest dry = request;
     dry.mutable_options()->set_dry_run(true);
     fuzz::AbortIfBroken(service.Resolve(dry, far, &stats).status(),
