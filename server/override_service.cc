@@ -13,6 +13,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "resolver/violations.h"
 #include "server/execution_listing.h"
+#include "server/recorded_answers.h"
 
 namespace flyteoverride::server {
 namespace {
@@ -97,25 +98,6 @@ absl::Status CheckDeadline(absl::Time deadline, const storage::Clock& clock) {
       "the call's deadline passed before it could finish");
 }
 
-// Records keep the explanation (effective values and provenance), so that
-// "why did this task get that?" can be answered later without the inputs.
-v1::StoredNode ToStored(const v1::ResolvedNode& node,
-                        std::vector<v1::AppliedHook> hooks) {
-  v1::StoredNode stored;
-  *stored.mutable_node() = node;
-  for (auto& hook : hooks) *stored.add_hooks() = std::move(hook);
-  return stored;
-}
-
-// The explanation goes back only to callers that asked for it.
-template <typename Response>
-void DropExplanation(Response* response) {
-  for (v1::ResolvedNode& node : *response->mutable_nodes()) {
-    node.clear_effective();
-    node.clear_provenance();
-  }
-}
-
 // `path` and each node path it lies beneath, longest first ("a/b/c",
 // "a/b", "a").
 std::vector<absl::string_view> PathAndAncestors(absl::string_view path) {
@@ -154,17 +136,6 @@ Answer<pipeline::ResolveOutcome> RunPipeline(
   }
   stats->warnings = std::move(warnings);
   return *std::move(result);
-}
-
-// Why a repeated call answers what was recorded rather than what it
-// resolved now.
-v1::Violation RecordedAnswer(const storage::ExecutionKey& key) {
-  return resolver::MakeViolation(
-      "",
-      absl::StrCat("execution ", key.ToString(),
-                   " was recorded under an earlier operator policy; the "
-                   "recorded overrides are returned"),
-      "RECORDED_ANSWER", v1::Violation::INVALID_VALUE);
 }
 
 }  // namespace
@@ -247,38 +218,10 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
                         std::move(result->response));
 }
 
-absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>>
-OverrideService::RecordedInstead(
-    const storage::ExecutionKey& key,
-    const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh) const {
-  auto recorded = store_->GetNodes(key, "");
-  if (!recorded.ok()) return recorded.status();
-  // The record holds every node of the execution, dynamic ones included;
-  // the ones at `fresh`'s paths are picked (both lists are sorted by path).
-  std::vector<v1::ResolvedNode> own;
-  size_t r = 0;
-  for (const v1::ResolvedNode& now : fresh) {
-    while (r < recorded->size() &&
-           (*recorded)[r].node().node_path() < now.node_path()) {
-      ++r;
-    }
-    if (r == recorded->size()) break;
-    if ((*recorded)[r].node().node_path() == now.node_path())
-      own.push_back(std::move(*(*recorded)[r].mutable_node()));
-  }
-  bool same = own.size() == static_cast<size_t>(fresh.size());
-  for (size_t i = 0; same && i < own.size(); ++i) {
-    same = encoding::DeterministicBytes(own[i].overrides()) ==
-           encoding::DeterministicBytes(fresh[static_cast<int>(i)].overrides());
-  }
-  if (same) return std::nullopt;
-  return own;
-}
-
 Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
     const storage::ExecutionKey& key, bool explain,
     v1::ResolveResponse fresh) const {
-  auto recorded = RecordedInstead(key, fresh.nodes());
+  auto recorded = RecordedInstead(*store_, key, fresh.nodes());
   if (!recorded.ok()) return recorded.status();
   if (!recorded->has_value()) return fresh;
   v1::ResolveResponse replay;
@@ -449,7 +392,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (outcome->created) return response;
   // The same dynamic task again (propeller retries a task start): what was
   // recorded wins, as for a repeated Resolve.
-  auto recorded = RecordedInstead(*key, response.nodes());
+  auto recorded = RecordedInstead(*store_, *key, response.nodes());
   if (!recorded.ok()) return recorded.status();
   if (!recorded->has_value()) return response;
   response.clear_nodes();

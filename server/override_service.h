@@ -7,7 +7,6 @@
 
 #include <atomic>
 #include <string>
-#include <optional>
 #include <vector>
 
 #include "absl/time/time.h"
@@ -76,13 +75,6 @@ class OverrideService {
   Answer<v1::ResolveResponse> ReplayRecorded(const storage::ExecutionKey& key,
                                              bool explain,
                                              v1::ResolveResponse fresh) const;
-  // For a repeated call whose nodes are recorded: when the record holds
-  // other overrides at `fresh`'s node paths (the operator policy changed
-  // since), the recorded nodes, which win, as FlyteAdmin or propeller may
-  // have acted on them already. Nothing when the record agrees.
-  absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>> RecordedInstead(
-      const storage::ExecutionKey& key,
-      const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh) const;
   // Whether `path` is a task node of the recorded execution `key`, or lies
   // beneath one (a node a dynamic task produced).
   absl::StatusOr<bool> IsTaskNodeOrBeneath(const storage::ExecutionKey& key,
