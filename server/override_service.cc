@@ -192,8 +192,8 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   *stored.maps.mutable_launch_plan_overrides() =
       request.launch_plan_overrides();
   *stored.maps.mutable_execution_overrides() = request.execution_overrides();
-  for (std::string& path : result->uncovered_task_nodes)
-    stored.maps.add_uncovered_task_nodes(std::move(path));
+  for (const std::string& path : result->uncovered_task_nodes)
+    stored.maps.add_uncovered_task_nodes(path);
   *stored.maps.mutable_warnings() = result->response.warnings();
   for (int i = 0; i < result->response.nodes_size(); ++i) {
     stored.nodes.push_back(ToStored(result->response.nodes(i),
@@ -215,13 +215,14 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   // so the fresh result matches it unless the operator policy changed since;
   // then the record wins, as FlyteAdmin may already have acted on it.
   return ReplayRecorded(key, request.options().explain(),
-                        std::move(result->response));
+                        std::move(result->response),
+                        result->uncovered_task_nodes);
 }
 
 Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
-    const storage::ExecutionKey& key, bool explain,
-    v1::ResolveResponse fresh) const {
-  auto recorded = RecordedInstead(*store_, key, fresh.nodes());
+    const storage::ExecutionKey& key, bool explain, v1::ResolveResponse fresh,
+    const std::vector<std::string>& uncovered) const {
+  auto recorded = RecordedInstead(*store_, key, fresh.nodes(), uncovered);
   if (!recorded.ok()) return recorded.status();
   if (!recorded->has_value()) return fresh;
   v1::ResolveResponse replay;
@@ -392,7 +393,8 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (outcome->created) return response;
   // The same dynamic task again (propeller retries a task start): what was
   // recorded wins, as for a repeated Resolve.
-  auto recorded = RecordedInstead(*store_, *key, response.nodes());
+  auto recorded = RecordedInstead(*store_, *key, response.nodes(),
+                                  result->uncovered_task_nodes);
   if (!recorded.ok()) return recorded.status();
   if (!recorded->has_value()) return response;
   response.clear_nodes();

@@ -71,10 +71,11 @@ class OverrideService {
   absl::Status Ready() const { return store_->Ping(); }
 
  private:
-  // The response for a repeated Resolve of a recorded execution.
-  Answer<v1::ResolveResponse> ReplayRecorded(const storage::ExecutionKey& key,
-                                             bool explain,
-                                             v1::ResolveResponse fresh) const;
+  // The response for a repeated Resolve of a recorded execution, whose
+  // closure's task nodes no hook covers now are `uncovered`.
+  Answer<v1::ResolveResponse> ReplayRecorded(
+      const storage::ExecutionKey& key, bool explain, v1::ResolveResponse fresh,
+      const std::vector<std::string>& uncovered) const;
   // Whether `path` is a task node of the recorded execution `key`, or lies
   // beneath one (a node a dynamic task produced).
   absl::StatusOr<bool> IsTaskNodeOrBeneath(const storage::ExecutionKey& key,

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "encoding/json_format.h"
 #include "resolver/violations.h"
@@ -19,26 +20,27 @@ v1::StoredNode ToStored(const v1::ResolvedNode& node,
 
 absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>> RecordedInstead(
     storage::Store& store, const storage::ExecutionKey& key,
-    const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh) {
+    const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh,
+    const std::vector<std::string>& uncovered) {
   auto recorded = store.GetNodes(key, "");
   if (!recorded.ok()) return recorded.status();
-  // The record holds every node of the execution, dynamic ones included;
-  // the ones at `fresh`'s paths are picked (both lists are sorted by path).
+  // The closure's task nodes, covered now or not: whatever the record holds
+  // at these paths is this closure's, whichever hooks covered it then.
+  absl::flat_hash_set<absl::string_view> task_nodes(uncovered.begin(),
+                                                    uncovered.end());
+  for (const v1::ResolvedNode& node : fresh) task_nodes.insert(node.node_path());
   std::vector<v1::ResolvedNode> own;
-  size_t r = 0;
-  for (const v1::ResolvedNode& now : fresh) {
-    while (r < recorded->size() &&
-           (*recorded)[r].node().node_path() < now.node_path()) {
-      ++r;
-    }
-    if (r == recorded->size()) break;
-    if ((*recorded)[r].node().node_path() == now.node_path())
-      own.push_back(std::move(*(*recorded)[r].mutable_node()));
+  for (v1::StoredNode& node : *recorded) {
+    if (task_nodes.contains(node.node().node_path()))
+      own.push_back(std::move(*node.mutable_node()));
   }
+  // Both lists are sorted by path.
   bool same = own.size() == static_cast<size_t>(fresh.size());
   for (size_t i = 0; same && i < own.size(); ++i) {
-    same = encoding::DeterministicBytes(own[i].overrides()) ==
-           encoding::DeterministicBytes(fresh[static_cast<int>(i)].overrides());
+    const v1::ResolvedNode& now = fresh[static_cast<int>(i)];
+    same = own[i].node_path() == now.node_path() &&
+           encoding::DeterministicBytes(own[i].overrides()) ==
+               encoding::DeterministicBytes(now.overrides());
   }
   if (same) return std::nullopt;
   return own;

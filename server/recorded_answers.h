@@ -6,6 +6,7 @@
 #define FLYTEOVERRIDE_SERVER_RECORDED_ANSWERS_H_
 
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -30,13 +31,17 @@ void DropExplanation(Response* response) {
   }
 }
 
-// For a repeated call of execution `key`: when the record holds other
-// overrides at `fresh`'s node paths than `fresh` has (the operator policy
-// changed since), the recorded nodes at those paths. Nothing when the record
-// agrees. `fresh` is sorted by node path, as answers are.
+// For a repeated call of execution `key` that resolved `fresh` (sorted by
+// node path, as answers are) from a closure whose task nodes no hook covers
+// are `uncovered`: the nodes the record holds for that closure's task nodes,
+// when they are not `fresh` (other nodes, or other overrides: the operator
+// policy changed since). Nothing when the record agrees. Recorded nodes of
+// other closures (dynamic tasks beneath these nodes, or around them) are
+// not this call's and are left out.
 absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>> RecordedInstead(
     storage::Store& store, const storage::ExecutionKey& key,
-    const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh);
+    const google::protobuf::RepeatedPtrField<v1::ResolvedNode>& fresh,
+    const std::vector<std::string>& uncovered);
 
 // The warning an answer taken from the record carries.
 v1::Violation RecordedAnswer(const storage::ExecutionKey& key);
