@@ -73,10 +73,7 @@ struct Options {
 v1::ResolveRequest Workload(int task_nodes) {
   synthetic::ClosureShape shape;
   shape.task_nodes = task_nodes;
-  synthetic::GeneratedClosure generated = synthetic::GenerateClosure(shape);
-  v1::ResolveRequest request;
-  *request.mutable_closure() = std::move(generated.closure);
-  synthetic::AddOverrideMaps(generated.hooks, &request);
+  v1::ResolveRequest request = synthetic::GenerateRequest(shape);
   request.mutable_execution_id()->set_project("flytesnacks");
   request.mutable_execution_id()->set_domain("development");
   request.mutable_execution_id()->set_name("load");

@@ -16,11 +16,7 @@ namespace {
 v1::ResolveRequest Request(int task_nodes) {
   synthetic::ClosureShape shape;
   shape.task_nodes = task_nodes;
-  synthetic::GeneratedClosure generated = synthetic::GenerateClosure(shape);
-  v1::ResolveRequest request;
-  *request.mutable_closure() = std::move(generated.closure);
-  synthetic::AddOverrideMaps(generated.hooks, &request);
-  return request;
+  return synthetic::GenerateRequest(shape);
 }
 
 // The digest as section 4 defines it, spelled out: each part's deterministic

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -324,6 +325,14 @@ void AddOverrideMaps(const std::vector<std::string>& hooks,
     gpu.mutable_extended_resources()->mutable_gpu_accelerator()->set_device(
         "nvidia-l4");
   }
+}
+
+v1::ResolveRequest GenerateRequest(const ClosureShape& shape) {
+  GeneratedClosure generated = GenerateClosure(shape);
+  v1::ResolveRequest request;
+  *request.mutable_closure() = std::move(generated.closure);
+  AddOverrideMaps(generated.hooks, &request);
+  return request;
 }
 
 }  // namespace flyteoverride::synthetic

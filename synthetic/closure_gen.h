@@ -54,6 +54,10 @@ GeneratedClosure GenerateClosure(const ClosureShape& shape);
 void AddOverrideMaps(const std::vector<std::string>& hooks,
                      v1::ResolveRequest* request);
 
+// A request of a closure of `shape` and the maps AddOverrideMaps gives its
+// hooks; no execution id, no options.
+v1::ResolveRequest GenerateRequest(const ClosureShape& shape);
+
 }  // namespace flyteoverride::synthetic
 
 #endif  // FLYTEOVERRIDE_SYNTHETIC_CLOSURE_GEN_H_
