@@ -204,12 +204,6 @@ class Bench {
             value("override_resolver_call_cpu_seconds_count{rpc=\"Resolve\"}")};
   }
 
-  static double Median(std::vector<double> values) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    return values[values.size() / 2];
-  }
-
   void Size(int task_nodes) {
     floor_ = 0;
     v1::ResolveRequest request = Workload(task_nodes);

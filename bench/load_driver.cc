@@ -9,6 +9,7 @@
 #include <fstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/time/clock.h"
@@ -86,6 +87,12 @@ Result Drive(int thread_count, const CallFn& call, double seconds) {
   return result;
 }
 
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
 Result Merged(const std::vector<Result>& runs) {
   Result merged;
   std::vector<double> p50, p99;
@@ -101,10 +108,8 @@ Result Merged(const std::vector<Result>& runs) {
   merged.calls_per_second = merged.calls / merged.seconds;
   merged.cpu_per_call_us = merged.cpu_seconds / merged.calls * 1e6;
   // Latencies of runs are not merged sample by sample: the median run's.
-  std::sort(p50.begin(), p50.end());
-  std::sort(p99.begin(), p99.end());
-  merged.p50_us = p50[p50.size() / 2];
-  merged.p99_us = p99[p99.size() / 2];
+  merged.p50_us = Median(std::move(p50));
+  merged.p99_us = Median(std::move(p99));
   return merged;
 }
 
@@ -140,8 +145,7 @@ double InProcess(const std::function<void()>& work, int run_count,
     } while (absl::Now() < until);
     runs.push_back((ThreadCpu() - start) / calls * 1e6);
   }
-  std::sort(runs.begin(), runs.end());
-  return runs[runs.size() / 2];
+  return Median(std::move(runs));
 }
 
 double InProcessBusy(const std::function<void()>& work, int threads) {

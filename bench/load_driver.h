@@ -24,6 +24,9 @@ struct Result {
   double cpu_seconds = 0;  // process CPU less the client threads'
 };
 
+// The middle value (the upper of the two middle ones); 0 when empty.
+double Median(std::vector<double> values);
+
 // Results of the same case over several runs, as one.
 Result Merged(const std::vector<Result>& runs);
 

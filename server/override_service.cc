@@ -227,9 +227,7 @@ Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
   if (!recorded->has_value()) return fresh;
   v1::ResolveResponse replay;
   replay.set_input_digest(fresh.input_digest());
-  for (v1::ResolvedNode& node : **recorded) *replay.add_nodes() = std::move(node);
-  if (!explain) DropExplanation(&replay);
-  *replay.add_warnings() = RecordedAnswer(key);
+  AnswerFromRecord(key, **std::move(recorded), explain, &replay);
   return replay;
 }
 
@@ -397,12 +395,8 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
                                   result->uncovered_task_nodes);
   if (!recorded.ok()) return recorded.status();
   if (!recorded->has_value()) return response;
-  response.clear_nodes();
-  for (v1::ResolvedNode& node : **recorded)
-    *response.add_nodes() = std::move(node);
-  if (!request.options().explain()) DropExplanation(&response);
-  response.clear_warnings();
-  *response.add_warnings() = RecordedAnswer(*key);
+  AnswerFromRecord(*key, **std::move(recorded), request.options().explain(),
+                   &response);
   return response;
 }
 

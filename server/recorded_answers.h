@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,21 @@ absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>> RecordedInstead(
 
 // The warning an answer taken from the record carries.
 v1::Violation RecordedAnswer(const storage::ExecutionKey& key);
+
+// Makes `response` the recorded answer of execution `key`: the `recorded`
+// nodes (their explanation only when asked for) and the one warning that
+// says where they came from.
+template <typename Response>
+void AnswerFromRecord(const storage::ExecutionKey& key,
+                      std::vector<v1::ResolvedNode> recorded, bool explain,
+                      Response* response) {
+  response->clear_nodes();
+  for (v1::ResolvedNode& node : recorded)
+    *response->add_nodes() = std::move(node);
+  if (!explain) DropExplanation(response);
+  response->clear_warnings();
+  *response->add_warnings() = RecordedAnswer(key);
+}
 
 }  // namespace flyteoverride::server
 
