@@ -50,6 +50,24 @@ TEST(InputDigestTest, IsTheHashOfTheLengthPrefixedDeterministicParts) {
   }
 }
 
+// The maps are hashed as their OverrideMap would serialise, without being
+// copied into one: every kind of entry must give the same bytes.
+TEST(InputDigestTest, HashesTheMapsAsTheirOverrideMapSerialises) {
+  v1::ResolveRequest request = Request(10);
+  auto& launch_plan = *request.mutable_launch_plan_overrides();
+  launch_plan[""];  // empty key, empty document
+  launch_plan[std::string(300, 'k')].set_retries(3);  // a key of 2-byte length
+  auto& big = launch_plan["big"];
+  for (int i = 0; i < 40; ++i)
+    (*big.mutable_environment())[absl::StrCat("KEY_", i)] = std::string(i, 'v');
+  for (int i = 0; i < 50; ++i)
+    (*request.mutable_execution_overrides())[absl::StrCat("hook", 49 - i)]
+        .set_container_image(absl::StrCat("image:", i));
+  EXPECT_EQ(InputDigest(request), Spelled(request));
+  request.clear_launch_plan_overrides();
+  EXPECT_EQ(InputDigest(request), Spelled(request));
+}
+
 // Records keep digests: a repeated call is recognised by its digest, so the
 // value for the same inputs must never change from one release to the next.
 TEST(InputDigestTest, IsStableAcrossReleases) {

@@ -1,6 +1,7 @@
 #include "resolver/merge.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -35,6 +36,9 @@ const Value& EmptyObject() {
 }
 
 std::string ChildPointer(absl::string_view pointer, absl::string_view key) {
+  // Nearly every key needs no escaping: then no string is built for it.
+  if (key.find_first_of("~/") == absl::string_view::npos)
+    return absl::StrCat(pointer, "/", key);
   return absl::StrCat(pointer, "/",
                       absl::StrReplaceAll(key, {{"~", "~0"}, {"/", "~1"}}));
 }
@@ -58,8 +62,8 @@ void PatchObject(const Struct& patch, const std::string& pointer,
 
 // RFC 7396 at one member. Objects live as their leaves; an empty object is a
 // leaf of its own so that it survives, as the RFC requires.
-void PatchValue(const Value& patch, const std::string& pointer,
-                const Origin& origin, LeafSet* leaves) {
+void PatchValue(const Value& patch, std::string pointer, const Origin& origin,
+                LeafSet* leaves) {
   switch (patch.kind_case()) {
     case Value::kNullValue: {
       if (!leaves->HasLiveUnder(pointer)) return;
@@ -87,9 +91,11 @@ void PatchValue(const Value& patch, const std::string& pointer,
       PatchObject(patch.struct_value(), pointer, origin, leaves);
       return;
     default:
-      leaves->Remove(Beneath(pointer), origin);
-      leaves->Set({Field::kTaskConfig, 0, pointer}, LeafValue::Json(patch),
-                  origin);
+      // A member seen for the first time has nothing beneath it to remove.
+      if (leaves->HasLiveUnder(pointer))
+        leaves->Remove(Beneath(pointer), origin);
+      leaves->Set({Field::kTaskConfig, 0, std::move(pointer)},
+                  LeafValue::Json(patch), origin);
       return;
   }
 }

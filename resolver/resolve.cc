@@ -251,6 +251,8 @@ class Resolver {
 
   void ResolveInstance(const Instance& instance, bool workflow_interruptible) {
     LeafSet leaves(explain_);
+    // Room for a task's few dozen leaves at once, not grown by doubling.
+    leaves.Reserve(32);
     ApplyTaskTemplate(*instance.task, {v1::TASK, {}, {}}, &leaves);
     ApplyCompiledNode(*instance.node, workflow_interruptible,
                       {v1::COMPILED, {}, instance.path}, &leaves);

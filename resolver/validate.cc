@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/functional/function_ref.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -46,13 +47,18 @@ class DocumentChecker {
 
   void Check(const TaskNodeOverrides& doc) {
     if (!WithinLimits(doc)) return;
-    CheckUnknownFields(doc, "");
+    std::string path;
+    CheckUnknownFields(doc, &path);
     CheckResourceList(doc.resources().requests(), "resources.requests");
     CheckResourceList(doc.resources().limits(), "resources.limits");
     if (doc.extended_resources().has_shared_memory() &&
         !doc.extended_resources().shared_memory().size_limit().empty()) {
-      CheckQuantity(doc.extended_resources().shared_memory().size_limit(),
-                    "extended_resources.shared_memory.size_limit", false);
+      CheckQuantity(
+          doc.extended_resources().shared_memory().size_limit(),
+          [] {
+            return std::string("extended_resources.shared_memory.size_limit");
+          },
+          false);
     }
     for (char c : doc.container_image()) {
       if (absl::ascii_isspace(static_cast<unsigned char>(c)) ||
@@ -140,55 +146,71 @@ class DocumentChecker {
   // Strict reading: bytes this server's schema does not know are an error,
   // never silently ignored. pod_template is a flyteidl message the subset
   // declares only in part, so its own fields are not judged here.
-  void CheckUnknownFields(const Message& message, const std::string& path) {
+  // `path` grows and shrinks as the walk descends, so a field's name is
+  // spelled out only when something there is wrong. Fields go in
+  // declaration order, which is field-number order in these messages.
+  void CheckUnknownFields(const Message& message, std::string* path) {
     const auto* reflection = message.GetReflection();
     const auto& unknown = reflection->GetUnknownFields(message);
     for (int i = 0; i < unknown.field_count(); ++i) {
-      Add(path.empty() ? absl::StrCat("#", unknown.field(i).number())
-                       : absl::StrCat(path, ".#", unknown.field(i).number()),
+      const int number = unknown.field(i).number();
+      Add(path->empty() ? absl::StrCat("#", number)
+                        : absl::StrCat(*path, ".#", number),
           "UNKNOWN_FIELD",
           absl::StrCat(
-              "unknown field number ", unknown.field(i).number(),
-              path.empty() ? "" : absl::StrCat(" in ", path),
+              "unknown field number ", number,
+              path->empty() ? "" : absl::StrCat(" in ", *path),
               ": this server does not know it, so it would be dropped"));
     }
-    std::vector<const google::protobuf::FieldDescriptor*> fields;
-    reflection->ListFields(message, &fields);
-    for (const auto* field : fields) {
+    const google::protobuf::Descriptor* descriptor = message.GetDescriptor();
+    for (int f = 0; f < descriptor->field_count(); ++f) {
+      const google::protobuf::FieldDescriptor* field = descriptor->field(f);
       if (field->cpp_type() !=
-          google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE)
-        continue;
-      if (field->name() == "pod_template" || field->name() == "task_config" ||
-          field->is_map()) {
+              google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE ||
+          field->is_map() || field->name() == "pod_template" ||
+          field->name() == "task_config") {
         continue;
       }
-      const std::string child =
-          path.empty() ? field->name() : absl::StrCat(path, ".", field->name());
-      if (field->is_repeated()) {
-        for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-          CheckUnknownFields(reflection->GetRepeatedMessage(message, field, i),
-                             absl::StrCat(child, "[", i, "]"));
-        }
-      } else {
-        CheckUnknownFields(reflection->GetMessage(message, field), child);
+      const int items =
+          field->is_repeated() ? reflection->FieldSize(message, field) : 0;
+      if (field->is_repeated() ? items == 0
+                               : !reflection->HasField(message, field)) {
+        continue;
       }
+      const size_t parent = path->size();
+      if (!path->empty()) path->push_back('.');
+      path->append(field->name());
+      if (!field->is_repeated()) {
+        CheckUnknownFields(reflection->GetMessage(message, field), path);
+      }
+      const size_t child = path->size();
+      for (int i = 0; i < items; ++i) {
+        absl::StrAppend(path, "[", i, "]");
+        CheckUnknownFields(reflection->GetRepeatedMessage(message, field, i),
+                           path);
+        path->resize(child);
+      }
+      path->resize(parent);
     }
   }
 
-  void CheckQuantity(const std::string& text, const std::string& field,
-                     bool whole) {
+  // `field` names the value, built only for a violation.
+  void CheckQuantity(const std::string& text,
+                     absl::FunctionRef<std::string()> field, bool whole) {
     auto quantity = Quantity::Parse(text);
     if (!quantity.ok()) {
-      Add(field, "BAD_QUANTITY", std::string(quantity.status().message()));
+      Add(field(), "BAD_QUANTITY", std::string(quantity.status().message()));
       return;
     }
     if (quantity->IsNegative()) {
-      Add(field, "NEGATIVE_QUANTITY",
-          absl::StrCat(field, " \"", text,
+      const std::string name = field();
+      Add(name, "NEGATIVE_QUANTITY",
+          absl::StrCat(name, " \"", text,
                        "\" is negative; resources are 0 or more"));
     } else if (whole && !quantity->IsWholeNumber()) {
-      Add(field, "FRACTIONAL_GPU",
-          absl::StrCat(field, " \"", text,
+      const std::string name = field();
+      Add(name, "FRACTIONAL_GPU",
+          absl::StrCat(name, " \"", text,
                        "\": GPUs are counted in whole numbers"));
     }
   }
@@ -207,10 +229,13 @@ class DocumentChecker {
                 " is not one of CPU, GPU, MEMORY, STORAGE, EPHEMERAL_STORAGE"));
         continue;
       }
-      const std::string path = absl::StrCat(list, ".", ResourcePathName(name));
+      // Named only when something is wrong with it.
+      auto path = [&] {
+        return absl::StrCat(list, ".", ResourcePathName(name));
+      };
       if (seen[name]) {
-        Add(path, "DUPLICATE_RESOURCE",
-            absl::StrCat(path, " is given more than once"));
+        Add(path(), "DUPLICATE_RESOURCE",
+            absl::StrCat(path(), " is given more than once"));
       }
       seen[name] = true;
       CheckQuantity(entry.value(), path, name == Resources::GPU);
