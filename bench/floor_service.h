@@ -6,14 +6,16 @@
 #ifndef FLYTEOVERRIDE_BENCH_FLOOR_SERVICE_H_
 #define FLYTEOVERRIDE_BENCH_FLOOR_SERVICE_H_
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 #include <utility>
 
 #include "absl/strings/string_view.h"
+#include "flyteoverride/v1/resolver.pb.h"
 #include "google/protobuf/arena.h"
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/support/slice.h"
-#include "flyteoverride/v1/resolver.pb.h"
 
 namespace flyteoverride::bench {
 
@@ -26,6 +28,16 @@ inline constexpr char kFloorAnswer[] =
 v1::ResolveRequest* ReadRequest(absl::string_view bytes,
                                 google::protobuf::Arena* arena);
 
+// CPU that handlers' threads have spent so far, and their calls.
+struct HandlerCpu {
+  double seconds = 0;
+  int64_t calls = 0;
+
+  HandlerCpu operator-(const HandlerCpu& earlier) const {
+    return {seconds - earlier.seconds, calls - earlier.calls};
+  }
+};
+
 class FloorService final : public grpc::Service {
  public:
   FloorService();
@@ -33,10 +45,20 @@ class FloorService final : public grpc::Service {
   // Not while calls run: set between cases.
   void SetAnswer(std::string bytes) { answer_ = std::move(bytes); }
 
+  // The CPU its handlers' threads have spent reading requests so far, and
+  // the calls: the floor's counterpart of the server's own
+  // override_resolver_call_cpu_seconds (which leaves out the answer's
+  // encoding too).
+  HandlerCpu handler_cpu() const {
+    return {cpu_ns_.load() * 1e-9, calls_.load()};
+  }
+
  private:
   void Add(const char* method, grpc::Slice (*answer)(const FloorService&));
 
   std::string answer_;
+  std::atomic<int64_t> cpu_ns_{0};
+  std::atomic<int64_t> calls_{0};
 };
 
 }  // namespace flyteoverride::bench

@@ -18,12 +18,6 @@
 namespace flyteoverride::bench {
 namespace {
 
-double ThreadCpu() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
-}
-
 double ProcessCpu() {
   rusage usage;
   getrusage(RUSAGE_SELF, &usage);
@@ -32,6 +26,12 @@ double ProcessCpu() {
 }
 
 }  // namespace
+
+double ThreadCpuSeconds() {
+  timespec now;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
+}
 
 size_t ResidentMiB() {
   std::ifstream status("/proc/self/status");
@@ -53,13 +53,13 @@ Result Drive(int thread_count, const CallFn& call, double seconds) {
   std::vector<std::thread> threads;
   for (int t = 0; t < thread_count; ++t) {
     threads.emplace_back([&, t] {
-      const double mine = ThreadCpu();
+      const double mine = ThreadCpuSeconds();
       while (!stop.load(std::memory_order_relaxed)) {
         const absl::Time before = absl::Now();
         if (!call(t, serial++)) ++failures;
         latencies[t].push_back(absl::ToDoubleMicroseconds(absl::Now() - before));
       }
-      client_cpu[t] = ThreadCpu() - mine;
+      client_cpu[t] = ThreadCpuSeconds() - mine;
     });
   }
   absl::SleepFor(absl::Seconds(seconds));
@@ -137,13 +137,13 @@ double InProcess(const std::function<void()>& work, int run_count,
   std::vector<double> runs;
   for (int run = 0; run < run_count; ++run) {
     int calls = 0;
-    const double start = ThreadCpu();
+    const double start = ThreadCpuSeconds();
     const absl::Time until = absl::Now() + absl::Milliseconds(run_ms);
     do {
       work();
       ++calls;
     } while (absl::Now() < until);
-    runs.push_back((ThreadCpu() - start) / calls * 1e6);
+    runs.push_back((ThreadCpuSeconds() - start) / calls * 1e6);
   }
   return Median(std::move(runs));
 }

@@ -24,6 +24,10 @@ struct Result {
   double cpu_seconds = 0;  // process CPU less the client threads'
 };
 
+// This thread's CPU time so far, in seconds: other threads' work does not
+// count.
+double ThreadCpuSeconds();
+
 // The middle value (the upper of the two middle ones); 0 when empty.
 double Median(std::vector<double> values);
 

@@ -3,7 +3,6 @@
 // (docs/operations.md, "Limits and overload"; target <= 12x).
 //   bazel run -c opt //bench:scaling_bench
 #include <malloc.h>
-#include <time.h>
 
 #include <algorithm>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "bench/load_driver.h"
 #include "flyteoverride/v1/resolver.pb.h"
 #include "resolver/resolve.h"
 
@@ -74,19 +74,12 @@ v1::ResolveRequest ManyMapEntries(int n) {
   return request;
 }
 
-// This thread's CPU time: other work on the machine does not count.
-double CpuSeconds() {
-  timespec now;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) + now.tv_nsec * 1e-9;
-}
-
 // The CPU time of one resolve, in seconds.
 double ResolveTime(const v1::ResolveRequest& request,
                    const resolver::ResolveLimits& limits) {
-  const double start = CpuSeconds();
+  const double start = ThreadCpuSeconds();
   resolver::ResolveResult result = resolver::Resolve(request, limits);
-  const double spent = CpuSeconds() - start;
+  const double spent = ThreadCpuSeconds() - start;
   if (!result.ok()) {
     std::fprintf(stderr, "scaling_bench: %s\n",
                  result.violations[0].description().c_str());
@@ -99,9 +92,9 @@ double ResolveTime(const v1::ResolveRequest& request,
 // maps and strings, with the same memory behaviour as the request grows.
 double ParseTime(const std::string& bytes) {
   v1::ResolveRequest request;
-  const double start = CpuSeconds();
+  const double start = ThreadCpuSeconds();
   const bool parsed = request.ParseFromString(bytes);
-  const double spent = CpuSeconds() - start;
+  const double spent = ThreadCpuSeconds() - start;
   if (!parsed) std::abort();
   return spent;
 }
