@@ -185,7 +185,8 @@ class Bench {
   }
 
   // The server's own count of the CPU its Resolve calls spent in their
-  // handlers (reading, checking, running: override_resolver_call_cpu_seconds).
+  // handlers (reading, checking, running, encoding:
+  // override_resolver_call_cpu_seconds).
   HandlerCpu ResolveHandlerCpu() const {
     const std::string text = server_->registry()->Render();
     auto value = [&](absl::string_view series) {

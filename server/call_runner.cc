@@ -55,8 +55,8 @@ CallRunner::CallRunner(Registry* registry, Admission* admission,
           LatencyBuckets())),
       cpu_(registry->AddHistogram(
           "override_resolver_call_cpu_seconds",
-          "CPU time a call's thread spent reading, checking and running it, "
-          "by RPC; the answer's encoding and gRPC's transport are not "
+          "CPU time a call's thread spent reading, checking, running and "
+          "encoding it, by RPC; gRPC's and the HTTP server's transport are not "
           "included.",
           {"rpc"}, CpuBuckets())),
       nodes_(registry->AddHistogram(

@@ -1,6 +1,5 @@
 #include "server/grpc_service.h"
 
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -78,10 +77,6 @@ template <typename Request, typename Response, typename Call>
 grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
                                 const grpc::ByteBuffer* in,
                                 grpc::ByteBuffer* out, Call call) {
-  Response response;
-  std::optional<Verdict> verdict;
-  CallScope scope;
-  std::string execution;
   const Outcome outcome = runner_->Run(
       rpc, "", DeadlineOf(context), [&](CallStats* stats, absl::Time deadline) {
         // The request lives on an arena: a parsed closure is thousands of
@@ -90,24 +85,26 @@ grpc::Status GrpcService::Unary(const char* rpc, grpc::ServerContext* context,
         Request& request = *google::protobuf::Arena::CreateMessage<Request>(&arena);
         Outcome read = ReadGrpcRequest(*in, limits_, &request);
         if (!read.ok()) return read;
-        execution = CallSubject(request);
+        const std::string execution = CallSubject(request);
         stats->execution = execution;
-        scope = ScopeOf(request);
-        verdict = authorizer_->Check(
+        const CallScope scope = ScopeOf(request);
+        const Verdict verdict = authorizer_->Check(
             authorizer_->enabled()
                 ? CredentialsOf(*context, authorizer_->token_headers())
                 : CallCredentials(),
             rpc, scope, absl::Now());
-        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
-        return call(request, deadline, stats).Deliver(&response);
+        Response response;
+        Outcome result = verdict.decision.ok()
+                             ? call(request, deadline, stats).Deliver(&response)
+                             : Outcome(verdict.decision.status());
+        // The audit line, redaction and the answer's encoding are the call's
+        // work too: counted in its CPU, done in its running slot.
+        authorizer_->Finish(verdict, rpc, scope, execution, DigestOf(response),
+                            result, &response);
+        if (result.ok()) *out = SerializedInSlice(response);
+        return result;
       });
-  if (verdict.has_value()) {
-    authorizer_->Finish(*verdict, rpc, scope, execution, DigestOf(response),
-                        outcome, &response);
-  }
-  if (!outcome.ok()) return ToGrpcStatus(outcome);
-  *out = SerializedInSlice(response);
-  return grpc::Status::OK;
+  return outcome.ok() ? grpc::Status::OK : ToGrpcStatus(outcome);
 }
 
 template <typename Request, typename Response, typename Call>

@@ -204,65 +204,70 @@ Outcome ListQuery(const std::map<std::string, std::string>& query,
 template <typename Request, typename Response, typename Call>
 HttpResponse HttpApi::Post(const HttpRequest& http, const char* rpc,
                            Call call) const {
-  Response response;
-  google::protobuf::Value closure;
-  std::optional<Verdict> verdict;
-  CallScope scope;
-  std::string execution;
+  HttpResponse answer;
   // Reading the body is part of the call: a refused body is counted and logged.
   const Outcome outcome = runner_->Run(
       rpc, "", absl::InfiniteFuture(),
       [&](CallStats* stats, absl::Time deadline) {
         Request request;
+        google::protobuf::Value closure;
         std::vector<v1::Violation> unknown;
         Outcome read =
             IsBinaryBody(http)
                 ? ReadProto(http.body, limits_, &request)
                 : ParseBody(http.body, limits_, &request, &closure, &unknown);
         if (!read.ok()) return read;
-        execution = CallSubject(request);
+        const std::string execution = CallSubject(request);
         stats->execution = execution;
-        scope = ScopeOf(request);
-        verdict = authorizer_->Check(CredentialsOf(http), rpc, scope,
-                                     absl::Now());
-        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
-        return call(request, deadline, stats, std::move(unknown))
-            .Deliver(&response);
+        const CallScope scope = ScopeOf(request);
+        const Verdict verdict =
+            authorizer_->Check(CredentialsOf(http), rpc, scope, absl::Now());
+        Response response;
+        Outcome result =
+            verdict.decision.ok()
+                ? call(request, deadline, stats, std::move(unknown))
+                      .Deliver(&response)
+                : Outcome(verdict.decision.status());
+        // As on gRPC: audit, redaction and encoding are the call's work.
+        authorizer_->Finish(verdict, rpc, scope, execution, DigestOf(response),
+                            result, &response);
+        if (!result.ok()) return result;
+        if constexpr (std::is_same_v<Response, v1::ResolveResponse>) {
+          answer = ResolveJson(std::move(response), closure);
+        } else {
+          answer = Json(response);
+        }
+        return result;
       });
-  if (verdict.has_value()) {
-    authorizer_->Finish(*verdict, rpc, scope, execution, DigestOf(response),
-                        outcome, &response);
-  }
   if (!outcome.ok()) return Error(outcome);
-  if constexpr (std::is_same_v<Response, v1::ResolveResponse>) {
-    return ResolveJson(std::move(response), closure);
-  }
-  return Json(response);
+  return answer;
 }
 
 template <typename Request, typename Response, typename Call>
 HttpResponse HttpApi::Get(const HttpRequest& http, const char* rpc,
                           const Request& request, const Outcome& read,
                           Call call) const {
-  Response response;
+  HttpResponse answer;
   const std::string execution = CallSubject(request);
   const CallScope scope = ScopeOf(request);
-  std::optional<Verdict> verdict;
   // A refused query is counted and logged like any other refusal.
   const Outcome outcome = runner_->Run(
       rpc, execution, absl::InfiniteFuture(),
       [&](CallStats* stats, absl::Time) {
         if (!read.ok()) return read;
-        verdict = authorizer_->Check(CredentialsOf(http), rpc, scope,
-                                     absl::Now());
-        if (!verdict->decision.ok()) return Outcome(verdict->decision.status());
-        return call(request, stats).Deliver(&response);
+        const Verdict verdict =
+            authorizer_->Check(CredentialsOf(http), rpc, scope, absl::Now());
+        Response response;
+        Outcome result = verdict.decision.ok()
+                             ? call(request, stats).Deliver(&response)
+                             : Outcome(verdict.decision.status());
+        authorizer_->Finish(verdict, rpc, scope, execution, DigestOf(response),
+                            result, &response);
+        if (result.ok()) answer = Json(response);
+        return result;
       });
-  if (verdict.has_value()) {
-    authorizer_->Finish(*verdict, rpc, scope, execution, DigestOf(response),
-                        outcome, &response);
-  }
-  return outcome.ok() ? Json(response) : Error(outcome);
+  if (!outcome.ok()) return Error(outcome);
+  return answer;
 }
 
 HttpResponse HttpApi::Executions(const HttpRequest& http) const {
