@@ -382,7 +382,16 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (!request.options().explain()) DropExplanation(&response);
   auto outcome =
       store_->PutDynamic(*key, request.parent_node_path(), digest, stored);
-  if (!outcome.ok()) return outcome.status();
+  if (!outcome.ok()) {
+    // The stores refuse a node path recorded twice (their key) without
+    // saying which: find it, so that the caller learns what was wrong.
+    if (auto taken = RecordedPathTaken(*store_, *key,
+                                       request.parent_node_path(), stored)) {
+      absl::Status status = absl::AlreadyExistsError(taken->description());
+      return Outcome(std::move(status), {*std::move(taken)});
+    }
+    return outcome.status();
+  }
   if (outcome->input_digest != digest) {
     return absl::AlreadyExistsError(absl::StrCat(
         "the dynamic nodes of ", request.parent_node_path(), " in execution ",

@@ -150,7 +150,7 @@ TEST_F(ListExecutionsTest, BadRequestsAreInvalidArgumentNamingTheField) {
   EXPECT_EQ(negative.violations()[0].field(), "page_size");
   EXPECT_EQ(negative.violations()[0].reason(), "BAD_PAGE_SIZE");
 
-  for (const std::string token :
+  for (const std::string& token :
        {std::string("not base64!"), absl::WebSafeBase64Escape("not-a-token"),
         EncodePageToken({1, ""}), absl::WebSafeBase64Escape("2:1:x"),
         absl::WebSafeBase64Escape("1:soon:x")}) {

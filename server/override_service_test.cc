@@ -238,6 +238,33 @@ TEST_F(OverrideServiceTest, DynamicUnderAnyTaskNodeOrBeneathOneIsAccepted) {
   }
 }
 
+TEST_F(OverrideServiceTest,
+       DynamicInsideAnEarlierDynamicsNodesNamesTheTakenPath) {
+  ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
+  // The dynamic task n0 produced a sub-workflow node x holding d0.
+  v1::ResolveDynamicRequest first = Dynamic("e", "n0");
+  *first.mutable_closure() = Closure(SubWorkflowNode("x", "sub"),
+                                     SubWorkflow("sub", TaskNode("d0", "t")),
+                                     Task("t", R"("image": "i:1")"));
+  ASSERT_TRUE(service_.ResolveDynamic(first, kFar, &stats_).ok());
+  ASSERT_TRUE(service_.GetResolved(Get("e", "n0/x/d0"), &stats_).ok());
+  // n0/x lies beneath the task node n0, but is no dynamic task: its d0 is
+  // the one already recorded.
+  auto result = service_.ResolveDynamic(
+      Dynamic("e", "n0/x", Hook("own", R"({"retries": 7})")), kFar, &stats_);
+  ASSERT_EQ(result.status().code(), absl::StatusCode::kAlreadyExists)
+      << result.status();
+  ASSERT_EQ(result.violations().size(), 1u);
+  EXPECT_EQ(result.violations()[0].reason(), "NODE_PATH_RECORDED");
+  EXPECT_EQ(result.violations()[0].field(), "parent_node_path");
+  EXPECT_EQ(result.violations()[0].node_path(), "n0/x/d0");
+  EXPECT_NE(result.status().message().find("n0/x/d0"), std::string::npos);
+  // Nothing of it was recorded: the node keeps the first closure's values.
+  auto kept = service_.GetResolved(Get("e", "n0/x/d0"), &stats_);
+  ASSERT_TRUE(kept.ok());
+  EXPECT_NE(kept->nodes(0).overrides().retries(), 7);
+}
+
 TEST_F(OverrideServiceTest, DynamicRedeclaringAParentHookWithOtherDefaults) {
   ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
   // As in a static closure, one name must mean one set of node defaults.

@@ -46,6 +46,29 @@ absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>> RecordedInstead(
   return own;
 }
 
+std::optional<v1::Violation> RecordedPathTaken(
+    storage::Store& store, const storage::ExecutionKey& key,
+    const std::string& parent_path, const std::vector<v1::StoredNode>& fresh) {
+  auto recorded = store.GetNodes(key, "");
+  if (!recorded.ok()) return std::nullopt;
+  absl::flat_hash_set<absl::string_view> paths;
+  for (const v1::StoredNode& node : *recorded)
+    paths.insert(node.node().node_path());
+  for (const v1::StoredNode& node : fresh) {
+    const std::string& path = node.node().node_path();
+    if (!paths.contains(path)) continue;
+    return resolver::MakeViolation(
+        "parent_node_path",
+        absl::StrCat(
+            "node ", path, " of execution ", key.ToString(),
+            " is recorded already, from another closure: ", parent_path,
+            " lies inside the nodes an earlier dynamic task produced, "
+            "not at a dynamic task"),
+        "NODE_PATH_RECORDED", v1::Violation::INVALID_VALUE, path);
+  }
+  return std::nullopt;
+}
+
 v1::Violation RecordedAnswer(const storage::ExecutionKey& key) {
   return resolver::MakeViolation(
       "",
