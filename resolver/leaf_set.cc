@@ -86,6 +86,9 @@ bool LeafSelector::Matches(const LeafKey& k) const {
                  : k.field == key.field;
     case Scope::kSubtree:
       return k.field == key.field && IsAtOrUnder(k.key, key.key);
+    case Scope::kBeneath:
+      return k.field == key.field && k.key.size() > key.key.size() &&
+             IsAtOrUnder(k.key, key.key);
   }
   return false;
 }

@@ -100,9 +100,11 @@ struct Leaf {
   std::vector<Assignment> shadowed;  // only when keeping history
 };
 
-// Which leaves an unset path or a null removes.
+// Which leaves an unset path, a null or a replacing scalar removes.
 struct LeafSelector {
-  enum class Scope : uint8_t { kExact, kField, kResources, kSubtree };
+  // kSubtree: the task_config pointer key.key and all beneath it;
+  // kBeneath: only what lies beneath it.
+  enum class Scope : uint8_t { kExact, kField, kResources, kSubtree, kBeneath };
   Scope scope;
   LeafKey
       key;  // kField: key.field; kResources: key.field kRequest/kLimit or both

@@ -52,9 +52,7 @@ LeafSelector Subtree(const std::string& pointer) {
 }
 
 LeafSelector Beneath(const std::string& pointer) {
-  // Everything strictly below `pointer`: the subtree of "pointer/".
-  return {LeafSelector::Scope::kSubtree,
-          {Field::kTaskConfig, 0, absl::StrCat(pointer, "/")}};
+  return {LeafSelector::Scope::kBeneath, {Field::kTaskConfig, 0, pointer}};
 }
 
 void PatchObject(const Struct& patch, const std::string& pointer,

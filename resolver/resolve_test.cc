@@ -190,6 +190,21 @@ TEST(Resolve, TaskConfigIsAJsonMergePatch) {
       R"({"queue":{"name":"gpu"},"spark":{"conf":{"a":null,"c":"3"},"executors":8}})");
 }
 
+TEST(Resolve, TaskConfigScalarReplacesAWholeObject) {
+  const auto result = ResolveJson(
+      Closure(TaskNode("n0", "t", Hook("h")), "", kTask), "{}",
+      R"({"h": {"taskConfig": {"spark": {"conf": "off"}}}})");
+  const auto& node = NodeAt(result, "n0");
+  EXPECT_EQ(DeterministicJson(
+                node.effective().task_config().fields().at("spark"), false),
+            R"({"conf":"off","executors":2})");
+  EXPECT_EQ(ValueOf(node, "task_config/spark/conf/a"), "(removed)");
+  EXPECT_EQ(ValueOf(node, "task_config/spark/conf/b"), "(removed)");
+  // The patch sets the member; the RFC's replacement removes the rest.
+  EXPECT_EQ(DeterministicJson(node.overrides().task_config(), false),
+            R"({"spark":{"conf":"off"}})");
+}
+
 TEST(Resolve, TaskConfigNullLeavesAnEmptyObjectAsTheRfcSays) {
   const auto result = ResolveJson(
       Closure(TaskNode("n0", "t", Hook("h")), "", kTask), "{}",
