@@ -45,10 +45,9 @@ class FloorService final : public grpc::Service {
   // Not while calls run: set between cases.
   void SetAnswer(std::string bytes) { answer_ = std::move(bytes); }
 
-  // The CPU its handlers' threads have spent reading requests so far, and
-  // the calls: the floor's counterpart of the server's own
-  // override_resolver_call_cpu_seconds (which leaves out the answer's
-  // encoding too).
+  // The CPU its handlers' threads have spent so far, and the calls: the
+  // floor's counterpart of the server's own
+  // override_resolver_call_cpu_seconds.
   HandlerCpu handler_cpu() const {
     return {cpu_ns_.load() * 1e-9, calls_.load()};
   }

@@ -55,9 +55,9 @@ CallRunner::CallRunner(Registry* registry, Admission* admission,
           LatencyBuckets())),
       cpu_(registry->AddHistogram(
           "override_resolver_call_cpu_seconds",
-          "CPU time a call's thread spent reading, checking, running and "
-          "encoding it, by RPC; gRPC's and the HTTP server's transport are not "
-          "included.",
+          "CPU time a call's thread spent on it, from admission to its log "
+          "line (reading, checking, running, encoding), by RPC; gRPC's and "
+          "the HTTP server's transport are not included.",
           {"rpc"}, CpuBuckets())),
       nodes_(registry->AddHistogram(
           "override_resolver_call_nodes",
@@ -98,18 +98,20 @@ std::string CallSubject(const v1::ListExecutionsRequest& request) {
 Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
                         absl::Time deadline,
                         absl::FunctionRef<Outcome(CallStats*, absl::Time)> body) {
+  // Everything this thread does for an admitted call counts in its CPU:
+  // admission, the body, the metrics and the log line.
+  const double cpu = ThreadCpuSeconds();
   const absl::Time start = absl::Now();
   if (deadline == absl::InfiniteFuture()) deadline = start + default_deadline_;
   CallStats stats;
   Outcome outcome(admission_->Enter(deadline));
-  if (outcome.ok()) {
+  const bool admitted = outcome.ok();
+  if (admitted) {
     in_flight_.Add(1);
-    const double cpu = ThreadCpuSeconds();
     outcome = absl::Now() < deadline
                   ? body(&stats, deadline)
                   : Outcome(absl::DeadlineExceededError(
                         "the call's deadline passed before it started"));
-    cpu_.WithLabels({rpc}).Observe(ThreadCpuSeconds() - cpu);
     in_flight_.Add(-1);
     admission_->Leave();
   } else {
@@ -136,6 +138,7 @@ Outcome CallRunner::Run(absl::string_view rpc, absl::string_view execution,
             {"code", code},
             {"latency_ms", seconds * 1000},
             {"error", std::string(status.message().substr(0, 1024))}});
+  if (admitted) cpu_.WithLabels({rpc}).Observe(ThreadCpuSeconds() - cpu);
   return outcome;
 }
 
