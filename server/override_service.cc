@@ -383,10 +383,14 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   auto outcome =
       store_->PutDynamic(*key, request.parent_node_path(), digest, stored);
   if (!outcome.ok()) {
-    // The stores refuse a node path recorded twice (their key) without
-    // saying which: find it, so that the caller learns what was wrong.
-    if (auto taken = RecordedPathTaken(*store_, *key,
-                                       request.parent_node_path(), stored)) {
+    // The stores refuse a node path recorded twice (their key) as INTERNAL,
+    // without saying which: find it, so that the caller learns what was
+    // wrong. Any other failure stands (a lost answer may leave this very
+    // call's nodes recorded).
+    if (auto taken = outcome.status().code() == absl::StatusCode::kInternal
+                         ? RecordedPathTaken(*store_, *key,
+                                             request.parent_node_path(), stored)
+                         : std::nullopt) {
       absl::Status status = absl::AlreadyExistsError(taken->description());
       return Outcome(std::move(status), {*std::move(taken)});
     }

@@ -265,6 +265,20 @@ TEST_F(OverrideServiceTest,
   EXPECT_NE(kept->nodes(0).overrides().retries(), 7);
 }
 
+// A write that went through but whose answer was lost is the store's
+// failure, retried as such: never a refusal of the call's own nodes.
+TEST_F(OverrideServiceTest, DynamicWhoseWriteAnswerWasLostStaysRetryable) {
+  ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
+  faulty_.set_dynamic_answer_lost(true);
+  auto lost = service_.ResolveDynamic(Dynamic("e", "n0"), kFar, &stats_);
+  EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable)
+      << lost.status();
+  faulty_.set_dynamic_answer_lost(false);
+  auto retried = service_.ResolveDynamic(Dynamic("e", "n0"), kFar, &stats_);
+  ASSERT_TRUE(retried.ok()) << retried.status();
+  EXPECT_EQ(retried->nodes(0).node_path(), "n0/d0");
+}
+
 TEST_F(OverrideServiceTest, DynamicRedeclaringAParentHookWithOtherDefaults) {
   ASSERT_TRUE(service_.Resolve(DynamicParents("e"), kFar, &stats_).ok());
   // As in a static closure, one name must mean one set of node defaults.

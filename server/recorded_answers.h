@@ -45,11 +45,12 @@ absl::StatusOr<std::optional<std::vector<v1::ResolvedNode>>> RecordedInstead(
     const std::vector<std::string>& uncovered);
 
 // When the nodes a dynamic task at `parent_path` produced could not be
-// recorded: the first of `fresh` whose path the record of `key` holds
-// already, as the violation to answer with. Another closure recorded that
-// path: the parent lies inside the nodes an earlier dynamic task produced
-// rather than at a dynamic task. Nothing when no path is taken, or the record
-// cannot be read (the write's own failure stands then).
+// recorded (the stores' INTERNAL, a key recorded twice): the first of `fresh`
+// whose path the record of `key` holds already, as the violation to answer
+// with. Another closure recorded that path: the parent lies inside the nodes an
+// earlier dynamic task produced rather than at a dynamic task. Nothing when no
+// path is taken, or the record cannot be read (the write's own failure stands
+// then).
 std::optional<v1::Violation> RecordedPathTaken(
     storage::Store& store, const storage::ExecutionKey& key,
     const std::string& parent_path, const std::vector<v1::StoredNode>& fresh);

@@ -17,6 +17,9 @@ class FaultyStore : public Store {
 
   // While down, every call fails with UNAVAILABLE and touches nothing.
   void set_down(bool down) { down_ = down; }
+  // While set, a dynamic task's nodes are written and then the call fails
+  // with UNAVAILABLE: the connection lost after the commit went through.
+  void set_dynamic_answer_lost(bool lost) { dynamic_answer_lost_ = lost; }
 
   absl::StatusOr<PutOutcome> PutIfAbsent(
       const ExecutionRecord& record) override {
@@ -37,7 +40,10 @@ class FaultyStore : public Store {
       const std::string& input_digest,
       const std::vector<v1::StoredNode>& nodes) override {
     if (down_) return Down();
-    return store_->PutDynamic(key, parent_path, input_digest, nodes);
+    auto outcome = store_->PutDynamic(key, parent_path, input_digest, nodes);
+    if (dynamic_answer_lost_ && outcome.ok())
+      return absl::UnavailableError("injected fault: the answer was lost");
+    return outcome;
   }
   absl::StatusOr<std::vector<ListedRecord>> ListRecords(
       const ListQuery& query) override {
@@ -57,6 +63,7 @@ class FaultyStore : public Store {
 
   Store* const store_;
   std::atomic<bool> down_{false};
+  std::atomic<bool> dynamic_answer_lost_{false};
 };
 
 }  // namespace flyteoverride::storage
