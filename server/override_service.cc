@@ -109,10 +109,21 @@ std::vector<absl::string_view> PathAndAncestors(absl::string_view path) {
   return paths;
 }
 
-int CountHooks(const v1::ResolveResponse& response) {
+template <typename Response>
+int CountHooks(const Response& response) {
   int hooks = 0;
   for (const auto& node : response.nodes()) hooks += node.hooks_size();
   return hooks;
+}
+
+// An answer taken from the record counts as what it holds, not as the fresh
+// resolution it replaced (whose clamps, say, were never answered).
+template <typename Response>
+void CountRecordedAnswer(const Response& response, CallStats* stats) {
+  stats->nodes = response.nodes_size();
+  stats->hooks = CountHooks(response);
+  stats->warnings.assign(response.warnings().begin(),
+                         response.warnings().end());
 }
 
 // The pipeline as Resolve and ResolveDynamic run it: a stopped call answers
@@ -216,18 +227,19 @@ Answer<v1::ResolveResponse> OverrideService::Resolve(
   // then the record wins, as FlyteAdmin may already have acted on it.
   return ReplayRecorded(key, request.options().explain(),
                         std::move(result->response),
-                        result->uncovered_task_nodes);
+                        result->uncovered_task_nodes, stats);
 }
 
 Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
     const storage::ExecutionKey& key, bool explain, v1::ResolveResponse fresh,
-    const std::vector<std::string>& uncovered) const {
+    const std::vector<std::string>& uncovered, CallStats* stats) const {
   auto recorded = RecordedInstead(*store_, key, fresh.nodes(), uncovered);
   if (!recorded.ok()) return recorded.status();
   if (!recorded->has_value()) return fresh;
   v1::ResolveResponse replay;
   replay.set_input_digest(fresh.input_digest());
   AnswerFromRecord(key, **std::move(recorded), explain, &replay);
+  CountRecordedAnswer(replay, stats);
   return replay;
 }
 
@@ -410,6 +422,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (!recorded->has_value()) return response;
   AnswerFromRecord(*key, **std::move(recorded), request.options().explain(),
                    &response);
+  CountRecordedAnswer(response, stats);
   return response;
 }
 

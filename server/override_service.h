@@ -72,10 +72,11 @@ class OverrideService {
 
  private:
   // The response for a repeated Resolve of a recorded execution, whose
-  // closure's task nodes no hook covers now are `uncovered`.
+  // closure's task nodes no hook covers now are `uncovered`; `stats` count
+  // what is answered.
   Answer<v1::ResolveResponse> ReplayRecorded(
       const storage::ExecutionKey& key, bool explain, v1::ResolveResponse fresh,
-      const std::vector<std::string>& uncovered) const;
+      const std::vector<std::string>& uncovered, CallStats* stats) const;
   // Whether `path` is a task node of the recorded execution `key`, or lies
   // beneath one (a node a dynamic task produced).
   absl::StatusOr<bool> IsTaskNodeOrBeneath(const storage::ExecutionKey& key,

@@ -116,12 +116,16 @@ TEST_F(OverrideServicePolicyTest,
   PolicySet stricter;
   stricter.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
   policy_.Set(std::move(stricter));
-  auto repeat = service_.Resolve(request, kFar, &stats_);
+  CallStats stats;
+  auto repeat = service_.Resolve(request, kFar, &stats);
   ASSERT_TRUE(repeat.ok()) << repeat.status();
   EXPECT_EQ(repeat->nodes(0).overrides().retries(),
             3);  // as recorded, not clamped
   ASSERT_EQ(repeat->warnings_size(), 1);
   EXPECT_EQ(repeat->warnings(0).reason(), "RECORDED_ANSWER");
+  // The metrics count what was answered: no clamp.
+  ASSERT_EQ(stats.warnings.size(), 1u);
+  EXPECT_EQ(stats.warnings[0].reason(), "RECORDED_ANSWER");
 }
 
 TEST_F(OverrideServicePolicyTest,
@@ -142,8 +146,12 @@ TEST_F(OverrideServicePolicyTest,
   stricter.global.max_retries = RetriesRule{2, PolicyAction::kClamp, "global"};
   policy_.Set(std::move(stricter));
   // Propeller asks again (a retried task start): it gets what it got.
-  auto repeat = service_.ResolveDynamic(dynamic, kFar, &stats_);
+  CallStats stats;
+  auto repeat = service_.ResolveDynamic(dynamic, kFar, &stats);
   ASSERT_TRUE(repeat.ok()) << repeat.status();
+  ASSERT_EQ(stats.warnings.size(), 1u);
+  EXPECT_EQ(stats.warnings[0].reason(), "RECORDED_ANSWER");
+  EXPECT_EQ(stats.nodes, 1);
   ASSERT_EQ(repeat->nodes_size(), 1);
   EXPECT_EQ(repeat->nodes(0).node_path(), "n0/d0");
   EXPECT_EQ(repeat->nodes(0).overrides().retries(), 3);  // as recorded
