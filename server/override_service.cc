@@ -116,10 +116,11 @@ int CountHooks(const Response& response) {
   return hooks;
 }
 
-// An answer taken from the record counts as what it holds, not as the fresh
-// resolution it replaced (whose clamps, say, were never answered).
+// What `stats` count of an answer: its nodes, hooks and warnings. An answer
+// taken from the record counts as what it holds, not as the fresh resolution
+// it replaced (whose clamps, say, were never answered).
 template <typename Response>
-void CountRecordedAnswer(const Response& response, CallStats* stats) {
+void CountAnswer(const Response& response, CallStats* stats) {
   stats->nodes = response.nodes_size();
   stats->hooks = CountHooks(response);
   stats->warnings.assign(response.warnings().begin(),
@@ -138,14 +139,11 @@ Answer<pipeline::ResolveOutcome> RunPipeline(
       pipeline::ResolveExecution(request, context, options);
   if (absl::IsCancelled(result.status())) return stop.Why();
   if (!result.ok()) return result.status();
-  stats->nodes = result->response.nodes_size();
-  stats->hooks = CountHooks(result->response);
-  std::vector<v1::Violation> warnings(result->response.warnings().begin(),
-                                      result->response.warnings().end());
+  CountAnswer(result->response, stats);
   if (!result->ok()) {
-    return Outcome::Refused(std::move(result->violations), std::move(warnings));
+    return Outcome::Refused(std::move(result->violations),
+                            std::exchange(stats->warnings, {}));
   }
-  stats->warnings = std::move(warnings);
   return *std::move(result);
 }
 
@@ -239,7 +237,7 @@ Answer<v1::ResolveResponse> OverrideService::ReplayRecorded(
   v1::ResolveResponse replay;
   replay.set_input_digest(fresh.input_digest());
   AnswerFromRecord(key, **std::move(recorded), explain, &replay);
-  CountRecordedAnswer(replay, stats);
+  CountAnswer(replay, stats);
   return replay;
 }
 
@@ -422,7 +420,7 @@ Answer<v1::ResolveDynamicResponse> OverrideService::ResolveDynamic(
   if (!recorded->has_value()) return response;
   AnswerFromRecord(*key, **std::move(recorded), request.options().explain(),
                    &response);
-  CountRecordedAnswer(response, stats);
+  CountAnswer(response, stats);
   return response;
 }
 
