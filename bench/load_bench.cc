@@ -184,9 +184,9 @@ class Bench {
         resolve.runs.size(), 1e6 / merged.cpu_per_call_us);
   }
 
-  // The server's own count of the CPU its Resolve calls spent in their
-  // handlers (reading, checking, running, encoding:
-  // override_resolver_call_cpu_seconds).
+  // The server's own count of the CPU its Resolve calls spent on their
+  // threads, from admission to the log line
+  // (override_resolver_call_cpu_seconds).
   HandlerCpu ResolveHandlerCpu() const {
     const std::string text = server_->registry()->Render();
     auto value = [&](absl::string_view series) {
